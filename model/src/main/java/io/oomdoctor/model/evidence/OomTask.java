@@ -1,0 +1,57 @@
+package io.oomdoctor.model.evidence;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+
+/** One row of the kernel's OOM task table (memory values in pages unless the name says bytes). */
+@JsonPropertyOrder({
+  "pid",
+  "uid",
+  "tgid",
+  "totalVmPages",
+  "rssPages",
+  "rssAnonPages",
+  "rssFilePages",
+  "rssShmemPages",
+  "pgtablesBytes",
+  "swapents",
+  "oomScoreAdj",
+  "name"
+})
+public class OomTask {
+  @JsonPropertyDescription("Thread id.")
+  public Integer pid;
+
+  @JsonPropertyDescription("UID.")
+  public Long uid;
+
+  @JsonPropertyDescription("Process id (thread group id).")
+  public Integer tgid;
+
+  @JsonPropertyDescription("Virtual memory, pages.")
+  public Long totalVmPages;
+
+  @JsonPropertyDescription("Resident memory, pages.")
+  public Long rssPages;
+
+  @JsonPropertyDescription("Anonymous resident memory, pages (kernel 5.13+).")
+  public Long rssAnonPages;
+
+  @JsonPropertyDescription("File resident memory, pages (kernel 5.13+).")
+  public Long rssFilePages;
+
+  @JsonPropertyDescription("Shared-memory resident memory, pages (kernel 5.13+).")
+  public Long rssShmemPages;
+
+  @JsonPropertyDescription("Page tables, bytes (older kernels print nr_ptes, converted to bytes).")
+  public Long pgtablesBytes;
+
+  @JsonPropertyDescription("Swap entries.")
+  public Long swapents;
+
+  @JsonPropertyDescription("oom_score_adj.")
+  public Integer oomScoreAdj;
+
+  @JsonPropertyDescription("Process name (may contain spaces).")
+  public String name;
+}

@@ -1,0 +1,30 @@
+package io.oomdoctor.model.evidence;
+
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+
+/** The pod and container a kill was attributed to, as the agent resolved it on its node. */
+public class PodReference {
+  @JsonPropertyDescription("Namespace of the pod.")
+  public String namespace;
+
+  @JsonPropertyDescription("Name of the pod.")
+  public String name;
+
+  @JsonPropertyDescription("UID of the pod.")
+  public String uid;
+
+  @JsonPropertyDescription("Name of the container; null when the killed process was not in one.")
+  public String container;
+
+  @JsonPropertyDescription("Memory limit of the container in the pod spec, bytes.")
+  public Long containerLimitBytes;
+
+  @JsonPropertyDescription("Memory request of the container in the pod spec, bytes.")
+  public Long containerRequestBytes;
+
+  @JsonPropertyDescription("Restart count of the container when the agent last saw it.")
+  public Integer restartCount;
+
+  @JsonPropertyDescription("Pod QoS class from the pod status.")
+  public String qosClass;
+}

@@ -1,0 +1,313 @@
+package io.oomdoctor.agent;
+
+import io.oomdoctor.agent.cgroup.CgroupTree;
+import io.oomdoctor.agent.cgroup.MemorySampler;
+import io.oomdoctor.agent.export.Exporter;
+import io.oomdoctor.agent.kmsg.Cursor;
+import io.oomdoctor.agent.kmsg.KmsgReader;
+import io.oomdoctor.agent.kmsg.KmsgRecord;
+import io.oomdoctor.agent.metrics.AgentMetrics;
+import io.oomdoctor.agent.parse.KernelLine;
+import io.oomdoctor.agent.parse.OomReportParser;
+import io.oomdoctor.agent.pod.PodResolver;
+import io.oomdoctor.agent.proc.ProcessInspector;
+import io.oomdoctor.model.OomKill;
+import io.oomdoctor.model.evidence.OomReport;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node agent: follows the kernel log, samples cgroups, and exports every OOM kill.
+ *
+ * <p>Threads: one reads /dev/kmsg and parses (all parser state lives there), one samples cgroups on
+ * a fixed schedule and persists the cursor, and the exporter has its own. The cursor only ever
+ * advances past a report once the exporter has delivered it, so a restart re-reads (and harmlessly
+ * re-creates, 409) what was in flight and never skips a kill.
+ */
+public final class Agent implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Agent.class);
+
+  private final AgentConfig config;
+  private final Exporter exporter;
+  private final AgentMetrics metrics;
+  private final Clock clock;
+  private final String bootId;
+  private final long bootEpochMillis;
+  private final MemorySampler sampler;
+  private final EvidenceAssembler assembler;
+  private final OomReportParser parser;
+  private final ConcurrentSkipListSet<Long> undelivered = new ConcurrentSkipListSet<>();
+  private final AtomicBoolean started = new AtomicBoolean();
+  private final ScheduledExecutorService scheduler;
+  private volatile KmsgReader reader;
+  private volatile Thread readerThread;
+  private volatile long lastRecordSeq = -1;
+  private volatile long safeSeq = -1;
+  private volatile long storedSeq = -1;
+  private volatile boolean readerRunning;
+
+  public Agent(
+      AgentConfig config, Exporter exporter, PodResolver pods, AgentMetrics metrics, Clock clock) {
+    this.config = config;
+    this.exporter = exporter;
+    this.metrics = metrics;
+    this.clock = clock;
+    this.bootId = KmsgReader.bootId(config.procRoot());
+    this.bootEpochMillis = KmsgReader.bootEpochMillis(config.procRoot(), clock.millis());
+    CgroupTree tree = new CgroupTree(config.cgroupRoot(), config.hierarchyRoot());
+    ProcessInspector inspector = new ProcessInspector(config.procRoot(), config.readEnvironment());
+    this.sampler =
+        new MemorySampler(
+            tree,
+            inspector,
+            (int) Math.max(1, config.interval().toSeconds()),
+            bootEpochMillis / 1000);
+    this.assembler =
+        new EvidenceAssembler(config.nodeName(), config.namespace(), tree, sampler, pods);
+    this.parser =
+        new OomReportParser(
+            new OomReportParser.Listener() {
+              @Override
+              public void report(OomReport r) {
+                onReport(r, parser.emittedStartSeq());
+              }
+
+              @Override
+              public void reaped(int pid, String process, long anonRssKb) {
+                LOG.debug("oom_reaper freed process {} ({})", pid, process);
+              }
+            });
+    this.parser.bootId(bootId);
+    this.scheduler =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "cgroup-sampler");
+              t.setDaemon(true);
+              return t;
+            });
+    metrics.gauge(
+        "oomdoctor.agent.exports.pending", "Kills waiting to be delivered", exporter::pending);
+    metrics.gauge(
+        "oomdoctor.agent.cgroups.tracked", "Cgroups with a memory history", sampler::tracked);
+  }
+
+  /** Starts sampling and reading; returns at once. */
+  public void start() {
+    if (!started.compareAndSet(false, true)) {
+      return;
+    }
+    LOG.info(
+        "OOM Doctor agent {} on node {}: kmsg {}, cgroups {} (v{}), every {}",
+        AgentVersion.VERSION,
+        config.nodeName(),
+        config.kmsg(),
+        config.cgroupRoot(),
+        sampler.tree().reader().version(),
+        config.interval());
+    // First pass now, so that a kill right after start already has processes and limits.
+    scheduler.execute(this::samplePass);
+    long ms = config.interval().toMillis();
+    scheduler.scheduleAtFixedRate(this::samplePass, ms, ms, TimeUnit.MILLISECONDS);
+    Cursor cursor = Cursor.load(config.cursorFile());
+    if (cursor != null && !cursor.bootId().equals(bootId)) {
+      LOG.info("Node rebooted since the last run; reading the kernel log from its start");
+      cursor = null;
+    }
+    if (cursor != null) {
+      safeSeq = cursor.seq();
+      storedSeq = cursor.seq();
+    }
+    Cursor start = cursor;
+    readerThread = new Thread(() -> readLoop(start), "kmsg-reader");
+    readerThread.setDaemon(true);
+    readerThread.start();
+  }
+
+  private void readLoop(Cursor cursor) {
+    KmsgReader.Handler handler =
+        new KmsgReader.Handler() {
+          @Override
+          public void record(KmsgRecord r) {
+            onRecord(r);
+          }
+
+          @Override
+          public void lost(long count) {
+            metrics.recordsLost(count);
+            LOG.warn("{} kernel log records were overwritten before they could be read", count);
+            parser.recordsLost(count);
+          }
+
+          @Override
+          public void garbled(String raw) {
+            metrics.recordGarbled();
+            LOG.debug("Unparseable kmsg record: {}", raw);
+          }
+        };
+    Cursor resume = cursor;
+    long backoff = 1000;
+    while (started.get() && !Thread.currentThread().isInterrupted()) {
+      KmsgReader r = new KmsgReader(config.kmsg(), bootId, resume, handler);
+      reader = r;
+      readerRunning = true;
+      try {
+        r.run();
+        if (Files.isRegularFile(config.kmsg())) {
+          return; // replay of a captured log: done
+        }
+      } catch (IOException e) {
+        LOG.error("Cannot read {}: {}; retrying in {} ms", config.kmsg(), e.toString(), backoff);
+      } finally {
+        readerRunning = false;
+      }
+      if (r.lastSeq() != null) {
+        resume = new Cursor(bootId, r.lastSeq());
+      }
+      try {
+        Thread.sleep(backoff);
+      } catch (InterruptedException e) {
+        return;
+      }
+      backoff = Math.min(30_000, backoff * 2);
+    }
+  }
+
+  private void onRecord(KmsgRecord r) {
+    metrics.recordRead();
+    String wall =
+        bootEpochMillis > 0
+            ? Instant.ofEpochMilli(bootEpochMillis + r.usec() / 1000)
+                .atOffset(ZoneOffset.UTC)
+                .toString()
+            : null;
+    for (KernelLine line : r.lines(wall)) {
+      parser.accept(line);
+    }
+    lastRecordSeq = r.seq();
+    advanceSafeSeq();
+  }
+
+  private void onReport(OomReport r, Long startSeq) {
+    metrics.killSeen(r.kind, null, Boolean.TRUE.equals(r.complete));
+    OomKill kill;
+    try {
+      kill = assembler.assemble(r, clock.millis());
+    } catch (RuntimeException e) {
+      // Evidence beyond the kernel report is a bonus; never lose the kill over it.
+      LOG.warn("Could not gather all evidence for the kill of pid {}: {}", r.pid, e.toString());
+      kill =
+          new EvidenceAssembler(config.nodeName(), config.namespace(), null, null, PodResolver.NONE)
+              .assemble(r, clock.millis());
+    }
+    LOG.info(
+        "OOM kill: pid {} ({}) {} limit {} scope {} pod {} container {}{}",
+        r.pid,
+        r.process,
+        r.kind,
+        kill.getSpec().limit,
+        r.limitScope,
+        kill.getSpec().pod == null
+            ? r.podUid
+            : kill.getSpec().pod.namespace + "/" + kill.getSpec().pod.name,
+        kill.getSpec().pod == null ? r.containerId : kill.getSpec().pod.container,
+        Boolean.TRUE.equals(r.complete) ? "" : " (incomplete: " + r.incompleteReason + ")");
+    long key = startSeq != null ? startSeq : (r.seq != null ? r.seq : lastRecordSeq);
+    undelivered.add(key);
+    exporter.export(
+        kill,
+        () -> {
+          undelivered.remove(key);
+          advanceSafeSeq();
+        });
+  }
+
+  /** Everything up to the returned seq is handled: read, and any kill in it delivered. */
+  private synchronized void advanceSafeSeq() {
+    long candidate = lastRecordSeq;
+    Long inReport = parser.reportStartSeq();
+    if (inReport != null) {
+      candidate = Math.min(candidate, inReport - 1);
+    }
+    if (!undelivered.isEmpty()) {
+      candidate = Math.min(candidate, undelivered.first() - 1);
+    }
+    if (candidate > safeSeq) {
+      safeSeq = candidate;
+    }
+  }
+
+  private void samplePass() {
+    long t0 = System.nanoTime();
+    try {
+      int n = sampler.sampleOnce(clock.millis());
+      metrics.sampled(Duration.ofNanos(System.nanoTime() - t0), n);
+    } catch (RuntimeException e) {
+      LOG.warn("Sampling pass failed: {}", e.toString());
+    }
+    storeCursor();
+  }
+
+  private synchronized void storeCursor() {
+    if (config.cursorFile() == null || safeSeq < 0 || safeSeq == storedSeq) {
+      return;
+    }
+    try {
+      new Cursor(bootId, safeSeq).store(config.cursorFile());
+      storedSeq = safeSeq;
+    } catch (IOException e) {
+      LOG.warn("Cannot store the kmsg cursor in {}: {}", config.cursorFile(), e.toString());
+    }
+  }
+
+  /** True once the reader has the device open and the first sampling pass is done. */
+  public boolean ready() {
+    return readerRunning && sampler.lastPassCount() >= 0;
+  }
+
+  public MemorySampler sampler() {
+    return sampler;
+  }
+
+  /** The sequence number up to which everything is handled (what the cursor will hold). */
+  public long safeSeq() {
+    return safeSeq;
+  }
+
+  @Override
+  public void close() {
+    if (!started.compareAndSet(true, false)) {
+      return;
+    }
+    Thread t = readerThread;
+    if (t != null) {
+      KmsgReader r = reader;
+      if (r != null) {
+        r.stop();
+      }
+      t.interrupt();
+      try {
+        t.join(5000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    scheduler.shutdownNow();
+    try {
+      scheduler.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    storeCursor();
+  }
+}

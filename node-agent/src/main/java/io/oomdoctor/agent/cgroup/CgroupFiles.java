@@ -1,0 +1,88 @@
+package io.oomdoctor.agent.cgroup;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Small, forgiving readers for cgroup files: a missing or garbled file is a null, never a throw.
+ */
+final class CgroupFiles {
+  /** cgroup v1 reports "no limit" as LONG_MAX rounded down to a page. */
+  static final long V1_UNLIMITED = 0x7FFFFFFFFFFFF000L;
+
+  private CgroupFiles() {}
+
+  static String read(Path file) {
+    try {
+      return Files.readString(file);
+    } catch (IOException | RuntimeException e) {
+      // NoSuchFileException: not on this kernel, or the cgroup vanished. ENODEV/EINVAL: removed
+      // while open. Either way the figure is unknown.
+      return null;
+    }
+  }
+
+  /** A single number; "max" (v2) and v1's page-rounded LONG_MAX are unlimited, returned as -1. */
+  static Long number(Path file) {
+    String s = read(file);
+    if (s == null) {
+      return null;
+    }
+    s = s.trim();
+    if (s.equals("max")) {
+      return -1L;
+    }
+    try {
+      long v = Long.parseLong(s);
+      return v >= V1_UNLIMITED ? -1L : v;
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+
+  /** "key value" lines (memory.stat, memory.events, memory.oom_control). Bad lines are skipped. */
+  static Map<String, Long> keyed(Path file) {
+    String s = read(file);
+    if (s == null) {
+      return null;
+    }
+    Map<String, Long> out = new LinkedHashMap<>();
+    for (String line : s.split("\n")) {
+      int sp = line.indexOf(' ');
+      if (sp <= 0) {
+        continue;
+      }
+      try {
+        out.put(line.substring(0, sp), Long.parseLong(line.substring(sp + 1).trim()));
+      } catch (NumberFormatException e) {
+        // a truncated last line: leave it out
+      }
+    }
+    return out;
+  }
+
+  static long[] pids(Path file) {
+    String s = read(file);
+    if (s == null || s.isBlank()) {
+      return new long[0];
+    }
+    String[] parts = s.trim().split("\\s+");
+    long[] out = new long[parts.length];
+    int n = 0;
+    for (String p : parts) {
+      try {
+        out[n++] = Long.parseLong(p);
+      } catch (NumberFormatException e) {
+        n--;
+      }
+    }
+    return n == out.length ? out : java.util.Arrays.copyOf(out, n);
+  }
+
+  static Long nullIfUnlimited(Long v) {
+    return v == null || v < 0 ? null : v;
+  }
+}

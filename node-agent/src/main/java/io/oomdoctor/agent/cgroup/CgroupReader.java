@@ -1,0 +1,34 @@
+package io.oomdoctor.agent.cgroup;
+
+import io.oomdoctor.model.evidence.CgroupSnapshot;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * Reads the memory figures of one cgroup directory. Implementations exist for cgroup v1 and v2;
+ * neither throws for missing files or a cgroup that vanishes mid-read — both are normal.
+ */
+public interface CgroupReader {
+  /** 1 or 2. */
+  int version();
+
+  /** Everything the agent records for a kill. Empty when the cgroup directory is gone. */
+  Optional<CgroupSnapshot> snapshot(Path dir);
+
+  /**
+   * The two figures the sampler records: usage and working set (usage minus inactive file cache),
+   * in bytes. Null when the cgroup is gone.
+   */
+  long[] usageAndWorkingSet(Path dir);
+
+  /** PIDs of the processes directly in the cgroup (not its children). */
+  long[] pids(Path dir);
+
+  /** Picks the reader for a hierarchy by the files its root holds. */
+  static CgroupReader detect(Path dir) {
+    if (java.nio.file.Files.exists(dir.resolve("memory.usage_in_bytes"))) {
+      return new CgroupV1Reader();
+    }
+    return new CgroupV2Reader();
+  }
+}

@@ -1,0 +1,125 @@
+package io.oomdoctor.agent.cgroup;
+
+import io.oomdoctor.agent.cgroup.CgroupPathInfo.Level;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The kubelet part of a memory cgroup hierarchy: finds pod and container cgroups, and maps the
+ * paths the kernel prints back to directories.
+ */
+public final class CgroupTree {
+  /** A pod or container cgroup found by a walk. */
+  public record Entry(String key, Path dir, CgroupPathInfo info) {}
+
+  private final Path cgroupRoot;
+  private final Path hierarchyRoot;
+  private final CgroupReader reader;
+
+  /**
+   * @param cgroupRoot the directory holding {@code kubepods} or {@code kubepods.slice}
+   * @param hierarchyRoot the mount point of the memory hierarchy, for paths outside kubepods
+   */
+  public CgroupTree(Path cgroupRoot, Path hierarchyRoot) {
+    this.cgroupRoot = cgroupRoot;
+    this.hierarchyRoot = hierarchyRoot;
+    this.reader = CgroupReader.detect(cgroupRoot);
+  }
+
+  /**
+   * Finds the memory hierarchy under {@code /sys/fs/cgroup} (given as {@code base}): the v1 memory
+   * controller at {@code base/memory}, else the v2 unified hierarchy at {@code base}.
+   */
+  public static Path defaultRoot(Path base) {
+    Path v1 = base.resolve("memory");
+    if (Files.exists(v1.resolve("memory.usage_in_bytes"))) {
+      return v1;
+    }
+    return base;
+  }
+
+  public Path root() {
+    return cgroupRoot;
+  }
+
+  public CgroupReader reader() {
+    return reader;
+  }
+
+  /** Every pod and container cgroup below kubepods, pods before their containers. */
+  public List<Entry> walk() {
+    List<Entry> out = new ArrayList<>(256);
+    for (String top : new String[] {"kubepods", "kubepods.slice"}) {
+      Path dir = cgroupRoot.resolve(top);
+      if (Files.isDirectory(dir)) {
+        walk(dir, top, 0, out);
+      }
+    }
+    return out;
+  }
+
+  private void walk(Path dir, String key, int depth, List<Entry> out) {
+    if (depth > 3) {
+      return;
+    }
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, Files::isDirectory)) {
+      for (Path child : ds) {
+        String childKey = key + "/" + child.getFileName();
+        CgroupPathInfo info = CgroupPaths.parse(childKey);
+        switch (info.level()) {
+          case POD -> {
+            out.add(new Entry(childKey, child, info));
+            walk(child, childKey, depth + 1, out);
+          }
+          case CONTAINER -> out.add(new Entry(childKey, child, info));
+          case NODE -> walk(child, childKey, depth + 1, out);
+          default -> {}
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      // The directory vanished (pod deleted) while walking: normal churn.
+    }
+  }
+
+  /**
+   * The key (path from the kubelet root, e.g. {@code kubepods/burstable/pod…/…}) of a path as the
+   * kernel printed it, or null when it is not below kubepods.
+   */
+  public static String keyOf(String kernelPath) {
+    if (kernelPath == null) {
+      return null;
+    }
+    String p = kernelPath.startsWith("/") ? kernelPath : "/" + kernelPath;
+    int i = p.indexOf("/kubepods/");
+    if (i < 0) {
+      i = p.indexOf("/kubepods.slice");
+    }
+    if (i < 0 && (p.endsWith("/kubepods"))) {
+      i = p.length() - "/kubepods".length();
+    }
+    if (i < 0) {
+      return null;
+    }
+    String key = p.substring(i + 1);
+    return key.endsWith("/") ? key.substring(0, key.length() - 1) : key;
+  }
+
+  /** The directory of a path as the kernel printed it. */
+  public Path resolveKernelPath(String kernelPath) {
+    String key = keyOf(kernelPath);
+    if (key != null) {
+      return cgroupRoot.resolve(key);
+    }
+    String rel = kernelPath.startsWith("/") ? kernelPath.substring(1) : kernelPath;
+    return rel.isEmpty() ? hierarchyRoot : hierarchyRoot.resolve(rel);
+  }
+
+  /** True for a container-level entry. */
+  public static boolean isContainer(Entry e) {
+    return e.info().level() == Level.CONTAINER;
+  }
+}

@@ -1,0 +1,58 @@
+package io.oomdoctor.agent.cgroup;
+
+import io.oomdoctor.model.evidence.CgroupSnapshot;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+
+/** cgroup v1 memory controller: memory.limit_in_bytes, usage/max_usage, failcnt, oom_control. */
+public final class CgroupV1Reader implements CgroupReader {
+  @Override
+  public int version() {
+    return 1;
+  }
+
+  @Override
+  public Optional<CgroupSnapshot> snapshot(Path dir) {
+    if (!Files.isDirectory(dir)) {
+      return Optional.empty();
+    }
+    CgroupSnapshot s = new CgroupSnapshot();
+    s.version = 1;
+    s.readAtMillis = System.currentTimeMillis();
+    s.limitBytes =
+        CgroupFiles.nullIfUnlimited(CgroupFiles.number(dir.resolve("memory.limit_in_bytes")));
+    s.usageBytes = CgroupFiles.number(dir.resolve("memory.usage_in_bytes"));
+    s.peakBytes = CgroupFiles.number(dir.resolve("memory.max_usage_in_bytes"));
+    s.failcnt = CgroupFiles.number(dir.resolve("memory.failcnt"));
+    Map<String, Long> oom = CgroupFiles.keyed(dir.resolve("memory.oom_control"));
+    if (oom != null) {
+      s.oomKills = oom.get("oom_kill");
+    }
+    s.stats = CgroupFiles.keyed(dir.resolve("memory.stat"));
+    if (s.stats != null) {
+      s.swapBytes = s.stats.get("total_swap");
+    }
+    if (s.usageBytes == null && s.stats == null && !Files.isDirectory(dir)) {
+      return Optional.empty(); // vanished while we read it
+    }
+    return Optional.of(s);
+  }
+
+  @Override
+  public long[] usageAndWorkingSet(Path dir) {
+    Long usage = CgroupFiles.number(dir.resolve("memory.usage_in_bytes"));
+    if (usage == null) {
+      return null;
+    }
+    Map<String, Long> stat = CgroupFiles.keyed(dir.resolve("memory.stat"));
+    long inactive = stat == null ? 0 : stat.getOrDefault("total_inactive_file", 0L);
+    return new long[] {usage, Math.max(0, usage - inactive)};
+  }
+
+  @Override
+  public long[] pids(Path dir) {
+    return CgroupFiles.pids(dir.resolve("cgroup.procs"));
+  }
+}

@@ -1,0 +1,57 @@
+package io.oomdoctor.agent.cgroup;
+
+import io.oomdoctor.model.evidence.CgroupSnapshot;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+
+/** cgroup v2 unified hierarchy: memory.max/current/peak/events/stat/swap.current. */
+public final class CgroupV2Reader implements CgroupReader {
+  @Override
+  public int version() {
+    return 2;
+  }
+
+  @Override
+  public Optional<CgroupSnapshot> snapshot(Path dir) {
+    if (!Files.isDirectory(dir)) {
+      return Optional.empty();
+    }
+    CgroupSnapshot s = new CgroupSnapshot();
+    s.version = 2;
+    s.readAtMillis = System.currentTimeMillis();
+    s.limitBytes = CgroupFiles.nullIfUnlimited(CgroupFiles.number(dir.resolve("memory.max")));
+    s.usageBytes = CgroupFiles.number(dir.resolve("memory.current"));
+    s.peakBytes = CgroupFiles.number(dir.resolve("memory.peak"));
+    Map<String, Long> events = CgroupFiles.keyed(dir.resolve("memory.events"));
+    if (events != null) {
+      s.failcnt = events.get("max");
+      s.oomEvents = events.get("oom");
+      s.oomKills = events.get("oom_kill");
+    }
+    s.swapBytes =
+        CgroupFiles.nullIfUnlimited(CgroupFiles.number(dir.resolve("memory.swap.current")));
+    s.stats = CgroupFiles.keyed(dir.resolve("memory.stat"));
+    if (s.usageBytes == null && s.stats == null && !Files.isDirectory(dir)) {
+      return Optional.empty();
+    }
+    return Optional.of(s);
+  }
+
+  @Override
+  public long[] usageAndWorkingSet(Path dir) {
+    Long usage = CgroupFiles.number(dir.resolve("memory.current"));
+    if (usage == null || usage < 0) {
+      return null;
+    }
+    Map<String, Long> stat = CgroupFiles.keyed(dir.resolve("memory.stat"));
+    long inactive = stat == null ? 0 : stat.getOrDefault("inactive_file", 0L);
+    return new long[] {usage, Math.max(0, usage - inactive)};
+  }
+
+  @Override
+  public long[] pids(Path dir) {
+    return CgroupFiles.pids(dir.resolve("cgroup.procs"));
+  }
+}

@@ -1,0 +1,209 @@
+package io.oomdoctor.agent.cgroup;
+
+import io.oomdoctor.model.evidence.MemoryTrend;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Bounded memory history of one cgroup, in three tiers of fixed-size ring buffers: every sample for
+ * the last hour (at the default 10 s), one-minute maxima for six hours, ten-minute maxima for 78
+ * hours (over three days). Values are kept in KiB as ints, so a container costs about 14 KiB
+ * whatever its age.
+ */
+public final class MemoryHistory {
+  static final int RAW_SLOTS = 360;
+  static final int MINUTE_SLOTS = 360;
+  static final int TEN_MINUTE_SLOTS = 468;
+  static final int SERIES_POINTS = 30;
+
+  private final Tier raw;
+  private final Tier minutes = new Tier(60, MINUTE_SLOTS);
+  private final Tier tenMinutes = new Tier(600, TEN_MINUTE_SLOTS);
+  private final long firstSeenSec;
+  private long lastSeenSec;
+  private long startedSec;
+
+  /**
+   * @param intervalSec sampling interval (the raw tier's resolution)
+   * @param startedSec when the container started (epoch seconds), or 0 if unknown
+   */
+  public MemoryHistory(int intervalSec, long nowSec, long startedSec) {
+    this.raw = new Tier(Math.max(1, intervalSec), RAW_SLOTS);
+    this.firstSeenSec = nowSec;
+    this.lastSeenSec = nowSec;
+    this.startedSec = startedSec;
+  }
+
+  /** Records one sample. */
+  public synchronized void add(long epochSec, long usageBytes, long workingSetBytes) {
+    int usageKb = (int) Math.min(Integer.MAX_VALUE, usageBytes >> 10);
+    int wsKb = (int) Math.min(Integer.MAX_VALUE, workingSetBytes >> 10);
+    raw.add(epochSec, usageKb, wsKb);
+    minutes.add(epochSec, usageKb, wsKb);
+    tenMinutes.add(epochSec, usageKb, wsKb);
+    lastSeenSec = epochSec;
+  }
+
+  public synchronized long lastSeenSec() {
+    return lastSeenSec;
+  }
+
+  public synchronized void startedSec(long startedSec) {
+    if (startedSec > 0) {
+      this.startedSec = startedSec;
+    }
+  }
+
+  public synchronized int samples() {
+    return raw.total;
+  }
+
+  /**
+   * The trend up to {@code killSec}: peak, least-squares growth over the whole history (coarse
+   * tiers for the old part, fine for the recent), its R², and a short downsampled series.
+   */
+  public synchronized MemoryTrend trend(long killSec) {
+    List<long[]> points = merged(); // [sec, usageKb]
+    if (points.isEmpty()) {
+      return null;
+    }
+    MemoryTrend t = new MemoryTrend();
+    long peakKb = 0;
+    long peakSec = points.get(0)[0];
+    for (long[] p : points) {
+      if (p[1] > peakKb) {
+        peakKb = p[1];
+        peakSec = p[0];
+      }
+    }
+    long start = startedSec > 0 ? Math.min(startedSec, firstSeenSec) : firstSeenSec;
+    t.peakBytes = peakKb << 10;
+    t.lastBytes = points.get(points.size() - 1)[1] << 10;
+    t.samples = raw.total;
+    t.containerAgeSeconds = Math.max(0, killSec - start);
+    t.secondsToPeak = Math.max(0, peakSec - start);
+    if (points.size() >= 3) {
+      double[] fit = fit(points);
+      t.growthBytesPerHour = Math.round(fit[0] * 1024 * 3600);
+      t.fitR2 = Math.round(fit[1] * 1000) / 1000.0;
+      t.fitWindowSeconds = points.get(points.size() - 1)[0] - points.get(0)[0];
+    }
+    t.series = downsample(points);
+    return t;
+  }
+
+  /** Oldest first: ten-minute points before the minute tier's reach, then minutes, then raw. */
+  private List<long[]> merged() {
+    List<long[]> out = new ArrayList<>();
+    long rawStart = raw.oldestSec();
+    long minuteStart = minutes.oldestSec();
+    tenMinutes.forEach(
+        (sec, kb) -> {
+          if (sec + 600 <= minuteStart) {
+            out.add(new long[] {sec, kb});
+          }
+        });
+    minutes.forEach(
+        (sec, kb) -> {
+          if (sec + 60 <= rawStart) {
+            out.add(new long[] {sec, kb});
+          }
+        });
+    raw.forEach((sec, kb) -> out.add(new long[] {sec, kb}));
+    return out;
+  }
+
+  /** Returns {slope in KiB per second, R²}. */
+  static double[] fit(List<long[]> points) {
+    int n = points.size();
+    double t0 = points.get(0)[0];
+    double sx = 0, sy = 0, sxx = 0, sxy = 0, syy = 0;
+    for (long[] p : points) {
+      double x = p[0] - t0;
+      double y = p[1];
+      sx += x;
+      sy += y;
+      sxx += x * x;
+      sxy += x * y;
+      syy += y * y;
+    }
+    double vx = n * sxx - sx * sx;
+    double vy = n * syy - sy * sy;
+    if (vx <= 0) {
+      return new double[] {0, 0};
+    }
+    double slope = (n * sxy - sx * sy) / vx;
+    double r2 = vy <= 0 ? 0 : Math.pow(n * sxy - sx * sy, 2) / (vx * vy);
+    return new double[] {slope, Math.min(1, Math.max(0, r2))};
+  }
+
+  private static List<List<Long>> downsample(List<long[]> points) {
+    List<List<Long>> out = new ArrayList<>(SERIES_POINTS);
+    int n = points.size();
+    int per = Math.max(1, (n + SERIES_POINTS - 1) / SERIES_POINTS);
+    for (int i = 0; i < n; i += per) {
+      long maxKb = 0;
+      long sec = points.get(i)[0];
+      for (int j = i; j < Math.min(n, i + per); j++) {
+        if (points.get(j)[1] >= maxKb) {
+          maxKb = points.get(j)[1];
+          sec = points.get(j)[0];
+        }
+      }
+      out.add(List.of(sec, maxKb << 10));
+    }
+    return out;
+  }
+
+  /** A ring of buckets, each the maximum of the samples that fell into it. */
+  static final class Tier {
+    interface PointConsumer {
+      void accept(long sec, long kb);
+    }
+
+    private final int bucketSec;
+    private final int[] bucketIndex;
+    private final int[] usageKb;
+    private final int[] wsKb;
+    private int head = -1;
+    private int size;
+    private int total;
+
+    Tier(int bucketSec, int slots) {
+      this.bucketSec = bucketSec;
+      this.bucketIndex = new int[slots];
+      this.usageKb = new int[slots];
+      this.wsKb = new int[slots];
+    }
+
+    void add(long epochSec, int usage, int ws) {
+      int bucket = (int) (epochSec / bucketSec);
+      if (head >= 0 && bucketIndex[head] == bucket) {
+        usageKb[head] = Math.max(usageKb[head], usage);
+        wsKb[head] = Math.max(wsKb[head], ws);
+        return;
+      }
+      head = (head + 1) % bucketIndex.length;
+      bucketIndex[head] = bucket;
+      usageKb[head] = usage;
+      wsKb[head] = ws;
+      size = Math.min(size + 1, bucketIndex.length);
+      total++;
+    }
+
+    long oldestSec() {
+      if (size == 0) {
+        return Long.MAX_VALUE;
+      }
+      int oldest = (head - size + 1 + bucketIndex.length) % bucketIndex.length;
+      return (long) bucketIndex[oldest] * bucketSec;
+    }
+
+    void forEach(PointConsumer c) {
+      for (int i = size - 1; i >= 0; i--) {
+        int idx = (head - i + bucketIndex.length) % bucketIndex.length;
+        c.accept((long) bucketIndex[idx] * bucketSec, usageKb[idx]);
+      }
+    }
+  }
+}

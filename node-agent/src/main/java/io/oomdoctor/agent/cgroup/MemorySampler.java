@@ -1,0 +1,119 @@
+package io.oomdoctor.agent.cgroup;
+
+import io.oomdoctor.agent.proc.ProcessInspector;
+import io.oomdoctor.model.evidence.MemoryTrend;
+import io.oomdoctor.model.evidence.ProcessSnapshot;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Samples the memory of every pod and container cgroup on the node into bounded {@link
+ * MemoryHistory} rings, and keeps the last look at each container's processes. A cgroup that
+ * disappears keeps its history for a grace period: the kernel's report of a kill often arrives
+ * after the runtime has already removed the container's cgroup.
+ */
+public final class MemorySampler {
+  /** How long the history of a vanished cgroup is kept, seconds. */
+  static final long GRACE_SEC = 600;
+
+  private final CgroupTree tree;
+  private final ProcessInspector processes;
+  private final int intervalSec;
+  private final long bootEpochSec;
+  private final Map<String, MemoryHistory> histories = new ConcurrentHashMap<>();
+  private final Map<String, ProcessSnapshot> lastProcesses = new ConcurrentHashMap<>();
+  private volatile int lastPassCount;
+
+  /**
+   * @param bootEpochSec the node's boot time (btime of /proc/stat), to date container starts
+   */
+  public MemorySampler(
+      CgroupTree tree, ProcessInspector processes, int intervalSec, long bootEpochSec) {
+    this.tree = tree;
+    this.processes = processes;
+    this.intervalSec = intervalSec;
+    this.bootEpochSec = bootEpochSec;
+  }
+
+  /** One pass over every pod and container cgroup. Returns how many were sampled. */
+  public int sampleOnce(long nowMillis) {
+    long nowSec = nowMillis / 1000;
+    List<CgroupTree.Entry> entries = tree.walk();
+    Set<Long> alivePids = new HashSet<>();
+    int sampled = 0;
+    for (CgroupTree.Entry e : entries) {
+      long[] uw = tree.reader().usageAndWorkingSet(e.dir());
+      if (uw == null) {
+        continue; // vanished between the walk and the read
+      }
+      MemoryHistory h = histories.get(e.key());
+      boolean container = CgroupTree.isContainer(e);
+      long[] pids = container ? tree.reader().pids(e.dir()) : null;
+      if (h == null) {
+        h = new MemoryHistory(intervalSec, nowSec, startedSec(pids));
+        histories.put(e.key(), h);
+      }
+      h.add(nowSec, uw[0], uw[1]);
+      sampled++;
+      if (container && processes != null) {
+        ProcessSnapshot ps = processes.inspect(pids, nowMillis);
+        if (ps != null) {
+          lastProcesses.put(e.key(), ps);
+        }
+        for (long p : pids) {
+          alivePids.add(p);
+        }
+      }
+    }
+    histories.entrySet().removeIf(en -> nowSec - en.getValue().lastSeenSec() > GRACE_SEC);
+    lastProcesses.keySet().retainAll(histories.keySet());
+    if (processes != null) {
+      processes.retainOnly(alivePids);
+    }
+    lastPassCount = sampled;
+    return sampled;
+  }
+
+  private long startedSec(long[] pids) {
+    if (pids == null || pids.length == 0 || processes == null || bootEpochSec <= 0) {
+      return 0;
+    }
+    long minTicks = Long.MAX_VALUE;
+    for (long p : pids) {
+      long t = processes.startTicks(p);
+      if (t > 0) {
+        minTicks = Math.min(minTicks, t);
+      }
+    }
+    return minTicks == Long.MAX_VALUE ? 0 : bootEpochSec + minTicks / 100; // USER_HZ is 100
+  }
+
+  /** Cgroups currently held (live or within grace). */
+  public int tracked() {
+    return histories.size();
+  }
+
+  public int lastPassCount() {
+    return lastPassCount;
+  }
+
+  /** The trend of the cgroup the kernel printed as {@code kernelPath}, or null if never sampled. */
+  public MemoryTrend trend(String kernelPath, long killSec) {
+    String key = CgroupTree.keyOf(kernelPath);
+    MemoryHistory h = key == null ? null : histories.get(key);
+    return h == null ? null : h.trend(killSec);
+  }
+
+  /** The last look at the processes of that container cgroup, or null. */
+  public ProcessSnapshot processes(String kernelPath) {
+    String key = CgroupTree.keyOf(kernelPath);
+    return key == null ? null : lastProcesses.get(key);
+  }
+
+  public CgroupTree tree() {
+    return tree;
+  }
+}

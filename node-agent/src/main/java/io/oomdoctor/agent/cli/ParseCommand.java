@@ -1,0 +1,85 @@
+package io.oomdoctor.agent.cli;
+
+import io.oomdoctor.agent.cgroup.Attribution;
+import io.oomdoctor.agent.export.Json;
+import io.oomdoctor.agent.parse.KernelLine;
+import io.oomdoctor.agent.parse.LogLineDecoder;
+import io.oomdoctor.agent.parse.OomReportParser;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Year;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/** Kernel log text in, one JSON object per OOM kill out. */
+@Command(
+    name = "parse",
+    description =
+        "Read kernel log text (raw /dev/kmsg records, dmesg, dmesg -T, journalctl -k) from files or"
+            + " stdin and print one JSON object per OOM kill.")
+final class ParseCommand implements Callable<Integer> {
+  @Parameters(arity = "0..*", paramLabel = "FILE", description = "Files to read; stdin when none.")
+  List<Path> files;
+
+  @Override
+  public Integer call() throws IOException {
+    return run(files, System.out, System.err);
+  }
+
+  /** Parses and prints; returns the exit code. Garbled input is counted, never fatal. */
+  static int run(List<Path> files, PrintStream out, PrintStream err) throws IOException {
+    LogLineDecoder decoder = new LogLineDecoder(ZoneId.systemDefault(), Year.now().getValue());
+    OomReportParser parser =
+        OomReportParser.collecting(r -> out.println(Json.line(Attribution.attribute(r))));
+    long garbled = 0;
+    int status = 0;
+    if (files == null || files.isEmpty()) {
+      garbled +=
+          feed(
+              new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)),
+              decoder,
+              parser);
+    } else {
+      for (Path f : files) {
+        try (BufferedReader r = Files.newBufferedReader(f, StandardCharsets.ISO_8859_1)) {
+          garbled += feed(r, decoder, parser);
+        } catch (IOException e) {
+          err.println("oomdoctor-agent: cannot read " + f + ": " + e.getMessage());
+          status = 1;
+        }
+      }
+    }
+    parser.flush();
+    garbled += parser.garbledLines();
+    if (garbled > 0) {
+      err.println("oomdoctor-agent: skipped " + garbled + " garbled line(s)");
+    }
+    out.flush();
+    return status;
+  }
+
+  private static long feed(BufferedReader in, LogLineDecoder decoder, OomReportParser parser)
+      throws IOException {
+    long garbled = 0;
+    String line;
+    while ((line = in.readLine()) != null) {
+      List<KernelLine> lines = decoder.decode(line);
+      if (lines == null) {
+        garbled++;
+        continue;
+      }
+      for (KernelLine l : lines) {
+        parser.accept(l);
+      }
+    }
+    return garbled;
+  }
+}

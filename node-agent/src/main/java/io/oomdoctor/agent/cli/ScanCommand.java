@@ -1,0 +1,125 @@
+package io.oomdoctor.agent.cli;
+
+import io.oomdoctor.agent.EvidenceAssembler;
+import io.oomdoctor.agent.cgroup.CgroupTree;
+import io.oomdoctor.agent.export.Json;
+import io.oomdoctor.agent.kmsg.KmsgReader;
+import io.oomdoctor.agent.kmsg.KmsgRecord;
+import io.oomdoctor.agent.parse.KernelLine;
+import io.oomdoctor.agent.parse.OomReportParser;
+import io.oomdoctor.agent.pod.PodResolver;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicLong;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** One look at this host's kernel ring buffer. */
+@Command(
+    name = "scan",
+    description =
+        "Read this host's kernel ring buffer once, attribute the OOM kills in it (with live cgroup"
+            + " figures where the cgroup still exists) and print one JSON object per kill.")
+final class ScanCommand implements Callable<Integer> {
+  /** /dev/kmsg never ends; the buffer is drained when no record came for this long. */
+  static final long IDLE_MILLIS = 300;
+
+  @Mixin HostOptions host;
+
+  @Option(
+      names = "--node-name",
+      defaultValue = "${env:NODE_NAME:-localhost}",
+      description = "Node name to report (env NODE_NAME).")
+  String nodeName;
+
+  @Override
+  public Integer call() throws Exception {
+    return run(System.out, System.err);
+  }
+
+  int run(PrintStream out, PrintStream err) throws InterruptedException {
+    String bootId = KmsgReader.bootId(host.procRoot);
+    long bootMillis = KmsgReader.bootEpochMillis(host.procRoot, System.currentTimeMillis());
+    CgroupTree tree =
+        java.nio.file.Files.isDirectory(host.cgroupRoot())
+            ? new CgroupTree(host.cgroupRoot(), host.hierarchyRoot())
+            : null;
+    EvidenceAssembler assembler =
+        new EvidenceAssembler(nodeName, null, tree, null, PodResolver.NONE);
+    OomReportParser parser =
+        OomReportParser.collecting(
+            r -> out.println(Json.line(assembler.assemble(r, System.currentTimeMillis()))));
+    parser.bootId(bootId);
+    AtomicLong lastRecordNanos = new AtomicLong(System.nanoTime());
+    AtomicLong lost = new AtomicLong();
+    AtomicLong garbled = new AtomicLong();
+    KmsgReader reader =
+        new KmsgReader(
+            host.kmsg,
+            bootId,
+            null,
+            new KmsgReader.Handler() {
+              @Override
+              public void record(KmsgRecord r) {
+                String wall =
+                    bootMillis > 0
+                        ? Instant.ofEpochMilli(bootMillis + r.usec() / 1000)
+                            .atOffset(ZoneOffset.UTC)
+                            .toString()
+                        : null;
+                for (KernelLine l : r.lines(wall)) {
+                  parser.accept(l);
+                }
+                lastRecordNanos.set(System.nanoTime());
+              }
+
+              @Override
+              public void lost(long count) {
+                lost.addAndGet(count);
+                parser.recordsLost(count);
+              }
+
+              @Override
+              public void garbled(String raw) {
+                garbled.incrementAndGet();
+              }
+            });
+    Throwable[] failure = new Throwable[1];
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                reader.run();
+              } catch (IOException e) {
+                failure[0] = e;
+              }
+            },
+            "kmsg-scan");
+    t.start();
+    while (t.isAlive() && System.nanoTime() - lastRecordNanos.get() < IDLE_MILLIS * 1_000_000) {
+      t.join(50);
+    }
+    reader.stop();
+    t.interrupt();
+    t.join(2000);
+    if (failure[0] != null) {
+      err.println("oomdoctor-agent: cannot read " + host.kmsg + ": " + failure[0].getMessage());
+      return 1;
+    }
+    synchronized (parser) {
+      parser.flush();
+    }
+    if (lost.get() > 0) {
+      err.println(
+          "oomdoctor-agent: " + lost.get() + " kernel log records were overwritten while reading");
+    }
+    if (garbled.get() > 0) {
+      err.println("oomdoctor-agent: skipped " + garbled.get() + " garbled record(s)");
+    }
+    return 0;
+  }
+}

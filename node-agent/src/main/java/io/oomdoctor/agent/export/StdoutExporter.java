@@ -1,0 +1,20 @@
+package io.oomdoctor.agent.export;
+
+import io.oomdoctor.model.OomKill;
+import java.io.PrintStream;
+
+/** Prints each kill as one JSON line: for hosts without Kubernetes, and for trying the agent. */
+public final class StdoutExporter implements Exporter {
+  private final PrintStream out;
+
+  public StdoutExporter(PrintStream out) {
+    this.out = out;
+  }
+
+  @Override
+  public synchronized void export(OomKill kill, Runnable delivered) {
+    out.println(Json.line(kill));
+    out.flush();
+    delivered.run();
+  }
+}

@@ -1,0 +1,554 @@
+package io.oomdoctor.agent.parse;
+
+import io.oomdoctor.model.evidence.OomReport;
+import io.oomdoctor.model.evidence.OomTask;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reassembles whole kernel OOM reports from a stream of kernel lines.
+ *
+ * <p>An OOM kill prints a burst of records: the {@code invoked oom-killer} header, a stack trace,
+ * the memory counters of the OOM cgroup, its memory.stat, the task table, the {@code
+ * oom-kill:constraint=…} summary and finally {@code Killed process …}. Kernels 3.x to 6.x word
+ * these differently; this parser accepts all of them and tolerates unrelated messages in between. A
+ * report that is cut short (ring-buffer overrun, a new report starting, input ending) is still
+ * emitted with what it holds and {@code complete=false}.
+ *
+ * <p>Not thread-safe: one parser per stream.
+ */
+public final class OomReportParser {
+  /** A report idle this long (kernel time) without its victim line is emitted as incomplete. */
+  static final long STALE_REPORT_US = 5_000_000L;
+
+  /** kB values at or above this are the kernel's "unlimited" (PAGE_COUNTER_MAX). */
+  static final long UNLIMITED_KB = 9_007_199_254_740_988L;
+
+  private static final Pattern HEADER =
+      Pattern.compile("^(.*) invoked oom-killer: gfp_mask=([^,]+),(.*)$");
+  private static final Pattern ORDER = Pattern.compile("\\border=(-?\\d+)");
+  private static final Pattern SCORE_ADJ = Pattern.compile("\\boom_score_adj=(-?\\d+)");
+  private static final Pattern COUNTER =
+      Pattern.compile(
+          "^(memory|memory\\+swap|swap|kmem): usage (\\d+)kB, limit (\\d+)kB, failcnt (\\d+)");
+  private static final Pattern STATS_FOR = Pattern.compile("^Memory cgroup stats for (.*?):(.*)$");
+  private static final Pattern STAT_LINE = Pattern.compile("^([a-z][a-z0-9_]*) (\\d+)$");
+  private static final Pattern OLD_STAT = Pattern.compile("([a-z][a-z0-9_]*):(\\d+)(KB|kB)?");
+  private static final Pattern TASKS_HEADER = Pattern.compile("^\\[\\s*pid\\s*\\]\\s+(.*)$");
+  private static final Pattern TASK_ROW = Pattern.compile("^\\[\\s*(\\d+)\\]\\s+(.*)$");
+  private static final Pattern OOM_KILL = Pattern.compile("^oom-kill:(.*)$");
+  private static final Pattern OOM_KILL_KEY = Pattern.compile("(?:^|,)([a-z_]+)=");
+  private static final Pattern TASK_IN =
+      Pattern.compile("^Task in (.*) killed as a result of limit of (.*)$");
+  private static final Pattern KILL_PROCESS =
+      Pattern.compile(
+          "^(Memory cgroup out of memory|Out of memory(?: \\([a-z_]+\\))?): Kill process (\\d+)"
+              + " \\((.*)\\) score (-?\\d+) or sacrifice child$");
+  private static final Pattern KILLED =
+      Pattern.compile(
+          "^(?:(Memory cgroup out of memory|Out of memory(?: \\([a-z_]+\\))?): )?Killed process"
+              + " (\\d+) \\((.*)\\),? (?:UID \\d+, )?total-vm:(.*)$");
+  private static final Pattern KB_FIELD = Pattern.compile("([a-z-]+):(\\d+)kB");
+  private static final Pattern UID_FIELD = Pattern.compile("UID[: ](\\d+)");
+  private static final Pattern REAPED =
+      Pattern.compile(
+          "^oom_reaper: reaped process (\\d+) \\((.*)\\), now anon-rss:(\\d+)kB, file-rss:(\\d+)kB,"
+              + " shmem-rss:(\\d+)kB");
+  private static final Pattern NO_KILLABLE =
+      Pattern.compile("^Out of memory and no killable processes");
+
+  /** What the parser found besides reports; lets callers count without parsing twice. */
+  public interface Listener {
+    /** A whole or partial report is ready. */
+    void report(OomReport report);
+
+    /** The oom_reaper freed the memory of a killed process. */
+    default void reaped(int pid, String process, long anonRssKb) {}
+  }
+
+  private enum Section {
+    NONE,
+    STATS,
+    OLD_STATS,
+    TASKS
+  }
+
+  private final Listener listener;
+  private OomReport current;
+  private Section section = Section.NONE;
+  private List<String> taskColumns;
+  private Long startUs;
+  private Long lastSeq;
+  private Long lastReportSeq;
+  private String incompleteReason;
+  private String pendingKillPrefix;
+  private String bootId;
+  private long garbled;
+  private Long emittedStartSeq;
+
+  public OomReportParser(Listener listener) {
+    this.listener = listener;
+  }
+
+  /** Convenience constructor for callers that only want reports. */
+  public static OomReportParser collecting(Consumer<OomReport> sink) {
+    return new OomReportParser(sink::accept);
+  }
+
+  /** Boot id stamped on every report emitted from now on (null when unknown). */
+  public void bootId(String bootId) {
+    this.bootId = bootId;
+  }
+
+  /**
+   * Tells the parser that records were lost before the next line (ring-buffer overrun). A report in
+   * progress is then marked incomplete.
+   */
+  public void recordsLost(long count) {
+    if (current != null && count > 0) {
+      markIncomplete(count + " kernel log records were lost inside the report");
+    }
+  }
+
+  /** Emits a report in progress, marked incomplete (end of input, shutdown). */
+  public void flush() {
+    if (current != null) {
+      markIncomplete("the kernel log ended before the report named its victim");
+      emit();
+    }
+  }
+
+  /**
+   * Sequence number of the first record of the report most recently emitted (valid inside {@link
+   * Listener#report}); null when unknown.
+   */
+  public Long emittedStartSeq() {
+    return emittedStartSeq;
+  }
+
+  /** True while a report has begun but not yet named its victim. */
+  public boolean inReport() {
+    return current != null;
+  }
+
+  /** Sequence number of the first record of the report in progress, or null. */
+  public Long reportStartSeq() {
+    return current == null ? null : lastReportSeq;
+  }
+
+  /** Feeds one line. Lines from userspace (facility other than kernel) never match anything. */
+  public void accept(KernelLine line) {
+    if (line.seq() != null) {
+      if (current != null && lastSeq != null && line.seq() > lastSeq + 1) {
+        markIncomplete(
+            (line.seq() - lastSeq - 1) + " kernel log records missing inside the report");
+      }
+      lastSeq = Math.max(lastSeq == null ? line.seq() : lastSeq, line.seq());
+    }
+    if (!line.fromKernel()) {
+      return;
+    }
+    String text = line.text().stripTrailing();
+    if (current != null
+        && startUs != null
+        && line.kernelTimeUs() != null
+        && line.kernelTimeUs() - startUs > STALE_REPORT_US
+        && !HEADER.matcher(text).matches()) {
+      markIncomplete("the report never named its victim");
+      emit();
+    }
+    try {
+      handle(line, text);
+    } catch (RuntimeException e) {
+      // A line that matched a pattern but holds nonsense (a 30-digit pid): keep what we have.
+      markIncomplete("a garbled line inside the report: " + abbreviate(text));
+      garbled++;
+    }
+  }
+
+  /** Lines that looked like part of a report but could not be read. */
+  public long garbledLines() {
+    return garbled;
+  }
+
+  private static String abbreviate(String s) {
+    return s.length() <= 80 ? s : s.substring(0, 77) + "...";
+  }
+
+  private void handle(KernelLine line, String text) {
+    Matcher m = HEADER.matcher(text);
+    if (m.matches()) {
+      if (current != null) {
+        markIncomplete("a new OOM report began before this one named its victim");
+        emit();
+      }
+      begin(line);
+      OomReport.Invoker inv = new OomReport.Invoker();
+      inv.process = m.group(1).trim();
+      inv.gfpMask = m.group(2).trim();
+      Matcher o = ORDER.matcher(m.group(3));
+      if (o.find()) {
+        inv.order = Integer.valueOf(o.group(1));
+      }
+      Matcher s = SCORE_ADJ.matcher(m.group(3));
+      if (s.find()) {
+        inv.oomScoreAdj = Integer.valueOf(s.group(1));
+      }
+      current.invoker = inv;
+      return;
+    }
+    if (section == Section.STATS) {
+      m = STAT_LINE.matcher(text);
+      if (m.matches()) {
+        putStat(m.group(1), m.group(2), 1);
+        return;
+      }
+      section = Section.NONE;
+    }
+    if (section == Section.TASKS) {
+      m = TASK_ROW.matcher(text);
+      if (m.matches()) {
+        taskRow(Integer.parseInt(m.group(1)), m.group(2));
+        return;
+      }
+    }
+    m = COUNTER.matcher(text);
+    if (m.find()) {
+      OomReport r = reportFor(line);
+      long usage = Long.parseLong(m.group(2));
+      Long limit = limitKb(Long.parseLong(m.group(3)));
+      switch (m.group(1)) {
+        case "memory" -> {
+          r.usageKb = usage;
+          r.limitKb = limit;
+          r.failcnt = Long.parseLong(m.group(4));
+        }
+        case "memory+swap", "swap" -> {
+          r.swapUsageKb = usage;
+          r.swapLimitKb = limit;
+        }
+        default -> r.kmemUsageKb = usage;
+      }
+      section = Section.NONE;
+      return;
+    }
+    m = STATS_FOR.matcher(text);
+    if (m.matches()) {
+      OomReport r = reportFor(line);
+      String rest = m.group(2).trim();
+      if (rest.isEmpty()) {
+        r.memcgStatsPath = m.group(1);
+        section = Section.STATS;
+      } else {
+        // Kernels before 4.x print one line per cgroup of the subtree: "path: cache:0KB rss:…".
+        boolean first = r.memcgStatsPath == null;
+        if (first) {
+          r.memcgStatsPath = m.group(1);
+        }
+        Matcher s = OLD_STAT.matcher(rest);
+        while (s.find()) {
+          long mult = s.group(3) != null ? 1024 : 1;
+          if (first) {
+            putStat(s.group(1), s.group(2), mult);
+          }
+          addStat("total_" + s.group(1), s.group(2), mult);
+        }
+        section = Section.OLD_STATS;
+      }
+      return;
+    }
+    if (text.startsWith("Tasks state (memory values in pages)")) {
+      reportFor(line);
+      section = Section.TASKS;
+      return;
+    }
+    m = TASKS_HEADER.matcher(text);
+    if (m.matches()) {
+      reportFor(line);
+      taskColumns = List.of(m.group(1).trim().split("\\s+"));
+      section = Section.TASKS;
+      return;
+    }
+    m = OOM_KILL.matcher(text);
+    if (m.matches()) {
+      oomKillLine(reportFor(line), m.group(1));
+      section = Section.NONE;
+      return;
+    }
+    m = TASK_IN.matcher(text);
+    if (m.matches()) {
+      OomReport r = reportFor(line);
+      r.taskMemcg = m.group(1).trim();
+      r.oomMemcg = m.group(2).trim();
+      r.kind = OomReport.KIND_CGROUP;
+      return;
+    }
+    m = KILL_PROCESS.matcher(text);
+    if (m.matches()) {
+      OomReport r = reportFor(line);
+      pendingKillPrefix = m.group(1);
+      r.pid = Integer.valueOf(m.group(2));
+      r.process = m.group(3);
+      section = Section.NONE;
+      return;
+    }
+    m = KILLED.matcher(text);
+    if (m.matches()) {
+      killed(line, m);
+      return;
+    }
+    m = REAPED.matcher(text);
+    if (m.find()) {
+      listener.reaped(Integer.parseInt(m.group(1)), m.group(2), Long.parseLong(m.group(3)));
+      return;
+    }
+    if (current != null && NO_KILLABLE.matcher(text).find()) {
+      markIncomplete("the kernel found no process it could kill");
+      emit();
+    }
+  }
+
+  private void begin(KernelLine line) {
+    current = new OomReport();
+    current.complete = Boolean.TRUE;
+    current.bootId = bootId;
+    section = Section.NONE;
+    taskColumns = null;
+    incompleteReason = null;
+    pendingKillPrefix = null;
+    startUs = line.kernelTimeUs();
+    lastReportSeq = line.seq();
+  }
+
+  /** The report in progress; a report whose header was lost is started incomplete. */
+  private OomReport reportFor(KernelLine line) {
+    if (current == null) {
+      begin(line);
+      markIncomplete("the start of the report was not in the kernel log");
+    }
+    return current;
+  }
+
+  private void markIncomplete(String reason) {
+    if (current != null) {
+      current.complete = Boolean.FALSE;
+      if (incompleteReason == null) {
+        incompleteReason = reason;
+      }
+    }
+  }
+
+  private void putStat(String name, String value, long mult) {
+    try {
+      current.memcgStats().put(name, Math.multiplyExact(Long.parseLong(value), mult));
+    } catch (ArithmeticException | NumberFormatException e) {
+      // a counter too large for a long is garbage; leave it out
+    }
+  }
+
+  private void addStat(String name, String value, long mult) {
+    try {
+      long v = Math.multiplyExact(Long.parseLong(value), mult);
+      current.memcgStats().merge(name, v, Math::addExact);
+    } catch (ArithmeticException | NumberFormatException e) {
+      // as above
+    }
+  }
+
+  private void taskRow(int pid, String rest) {
+    List<String> cols = taskColumns != null ? taskColumns : DEFAULT_TASK_COLUMNS;
+    int numeric = cols.size() - 1; // the last column is the name
+    OomTask t = new OomTask();
+    t.pid = pid;
+    int pos = 0;
+    for (int i = 0; i < numeric; i++) {
+      while (pos < rest.length() && rest.charAt(pos) == ' ') {
+        pos++;
+      }
+      int end = rest.indexOf(' ', pos);
+      if (end < 0) {
+        end = rest.length();
+      }
+      String tok = rest.substring(pos, end);
+      pos = end;
+      setTaskColumn(t, cols.get(i), tok);
+    }
+    while (pos < rest.length() && rest.charAt(pos) == ' ') {
+      pos++;
+    }
+    t.name = pos < rest.length() ? rest.substring(pos) : null;
+    current.tasks().add(t);
+  }
+
+  private static final List<String> DEFAULT_TASK_COLUMNS =
+      List.of(
+          "uid",
+          "tgid",
+          "total_vm",
+          "rss",
+          "rss_anon",
+          "rss_file",
+          "rss_shmem",
+          "pgtables_bytes",
+          "swapents",
+          "oom_score_adj",
+          "name");
+
+  private static void setTaskColumn(OomTask t, String column, String tok) {
+    Long v;
+    try {
+      v = Long.valueOf(tok);
+    } catch (NumberFormatException e) {
+      return;
+    }
+    switch (column.toLowerCase(Locale.ROOT)) {
+      case "uid" -> t.uid = v;
+      case "tgid" -> t.tgid = v.intValue();
+      case "total_vm" -> t.totalVmPages = v;
+      case "rss" -> t.rssPages = v;
+      case "rss_anon" -> t.rssAnonPages = v;
+      case "rss_file" -> t.rssFilePages = v;
+      case "rss_shmem" -> t.rssShmemPages = v;
+      case "pgtables_bytes" -> t.pgtablesBytes = v;
+      case "nr_ptes" -> t.pgtablesBytes = v * 4096;
+      case "swapents" -> t.swapents = v;
+      case "oom_score_adj" -> t.oomScoreAdj = v.intValue();
+      default -> {
+        // nr_pmds and columns of kernels not yet seen: not needed
+      }
+    }
+  }
+
+  private void oomKillLine(OomReport r, String body) {
+    Map<String, String> kv = new LinkedHashMap<>();
+    Matcher k = OOM_KILL_KEY.matcher(body);
+    List<int[]> keys = new ArrayList<>();
+    while (k.find()) {
+      keys.add(new int[] {k.start(1), k.end(1), k.end()});
+    }
+    for (int i = 0; i < keys.size(); i++) {
+      int[] cur = keys.get(i);
+      int valueEnd = i + 1 < keys.size() ? keys.get(i + 1)[0] - 1 : body.length();
+      kv.put(body.substring(cur[0], cur[1]), body.substring(cur[2], Math.max(cur[2], valueEnd)));
+    }
+    r.constraintDetails = kv;
+    r.constraint = kv.get("constraint");
+    if (kv.containsKey("oom_memcg")) {
+      r.oomMemcg = kv.get("oom_memcg");
+    }
+    if (kv.containsKey("task_memcg")) {
+      r.taskMemcg = kv.get("task_memcg");
+    }
+    if (kv.containsKey("task")) {
+      r.process = kv.get("task");
+    }
+    r.pid = parseInt(kv.get("pid"), r.pid);
+    Long uid = parseLong(kv.get("uid"));
+    if (uid != null) {
+      r.uid = uid;
+    }
+    if (r.constraint != null) {
+      r.kind =
+          "CONSTRAINT_MEMCG".equals(r.constraint) ? OomReport.KIND_CGROUP : OomReport.KIND_GLOBAL;
+    }
+  }
+
+  private void killed(KernelLine line, Matcher m) {
+    OomReport r = reportFor(line);
+    String prefix = m.group(1) != null ? m.group(1) : pendingKillPrefix;
+    if (prefix != null) {
+      r.kind = prefix.startsWith("Memory cgroup") ? OomReport.KIND_CGROUP : OomReport.KIND_GLOBAL;
+    }
+    int pid = Integer.parseInt(m.group(2));
+    if (r.pid != null && r.pid != pid) {
+      markIncomplete("the victim line names another process than the summary");
+    }
+    r.pid = pid;
+    r.process = m.group(3);
+    String tail = "total-vm:" + m.group(4);
+    Matcher kb = KB_FIELD.matcher(tail);
+    while (kb.find()) {
+      long v = Long.parseLong(kb.group(2));
+      switch (kb.group(1)) {
+        case "total-vm" -> r.totalVmKb = v;
+        case "anon-rss" -> r.anonRssKb = v;
+        case "file-rss" -> r.fileRssKb = v;
+        case "shmem-rss" -> r.shmemRssKb = v;
+        case "pgtables" -> r.pgtablesKb = v;
+        default -> {}
+      }
+    }
+    Matcher uid = UID_FIELD.matcher(text(m));
+    if (uid.find()) {
+      r.uid = Long.valueOf(uid.group(1));
+    }
+    Matcher adj = Pattern.compile("oom_score_adj:(-?\\d+)").matcher(tail);
+    if (adj.find()) {
+      r.oomScoreAdj = Integer.valueOf(adj.group(1));
+    }
+    if (r.kind == null) {
+      // No summary line and no prefix: a limit line means a cgroup OOM on old kernels.
+      r.kind = r.oomMemcg != null ? OomReport.KIND_CGROUP : OomReport.KIND_GLOBAL;
+    }
+    r.seq = line.seq();
+    r.kernelTimeUs = line.kernelTimeUs();
+    r.timestamp = line.wallTime();
+    emit();
+  }
+
+  private static String text(Matcher m) {
+    return m.group(0);
+  }
+
+  private void emit() {
+    OomReport r = current;
+    emittedStartSeq = lastReportSeq;
+    current = null;
+    section = Section.NONE;
+    if (r.complete == Boolean.FALSE) {
+      r.incompleteReason = incompleteReason;
+    }
+    if (r.kind == null) {
+      r.kind =
+          r.oomMemcg != null || r.memcgStatsPath != null
+              ? OomReport.KIND_CGROUP
+              : OomReport.KIND_GLOBAL;
+    }
+    if (r.seq == null) {
+      r.seq = lastSeq;
+    }
+    listener.report(r);
+  }
+
+  private static Long limitKb(long kb) {
+    return kb >= UNLIMITED_KB ? null : kb;
+  }
+
+  private static Integer parseInt(String s, Integer fallback) {
+    if (s == null) {
+      return fallback;
+    }
+    try {
+      return Integer.valueOf(s.trim());
+    } catch (NumberFormatException e) {
+      return fallback;
+    }
+  }
+
+  private static Long parseLong(String s) {
+    if (s == null) {
+      return null;
+    }
+    try {
+      return Long.valueOf(s.trim());
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+}

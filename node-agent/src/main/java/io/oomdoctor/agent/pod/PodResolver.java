@@ -1,0 +1,23 @@
+package io.oomdoctor.agent.pod;
+
+import io.oomdoctor.model.evidence.PodReference;
+
+/** Finds the pod and container of a kill on this node. */
+public interface PodResolver extends AutoCloseable {
+  /**
+   * The pod with this UID, with the container whose ID matches (current or last state); null when
+   * the pod is not known. {@code containerId} may be null (pod-level cgroup).
+   */
+  PodReference resolve(String podUid, String containerId);
+
+  /** The runtime named by the pod's container status (containerd://, cri-o://, docker://). */
+  default String runtimeOf(String podUid, String containerId) {
+    return null;
+  }
+
+  @Override
+  default void close() {}
+
+  /** For hosts without Kubernetes, and for `parse`/`scan`. */
+  PodResolver NONE = (uid, cid) -> null;
+}
