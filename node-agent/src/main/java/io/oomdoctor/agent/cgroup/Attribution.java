@@ -29,6 +29,9 @@ public final class Attribution {
     if (OomReport.KIND_GLOBAL.equals(r.kind)) {
       return "node";
     }
+    if (r.kind == null && oom.level() == CgroupPathInfo.Level.OUTSIDE) {
+      return null; // a fragment of a report: unknown
+    }
     return switch (oom.level()) {
       case CONTAINER -> "container";
       case POD -> "pod";

@@ -59,11 +59,14 @@ public final class MemoryHistory {
   }
 
   /**
-   * The trend up to {@code killSec}: peak, least-squares growth over the whole history (coarse
-   * tiers for the old part, fine for the recent), its R², and a short downsampled series.
+   * The trend up to {@code killSec} (later samples are ignored): peak, least-squares growth over
+   * the whole history (coarse tiers for the old part, fine for the recent), its R², and a short
+   * downsampled series.
    */
   public synchronized MemoryTrend trend(long killSec) {
     List<long[]> points = merged(); // [sec, usageKb]
+    // Samples after the kill show the emptied cgroup, not the container's behaviour.
+    points.removeIf(p -> p[0] > killSec);
     if (points.isEmpty()) {
       return null;
     }

@@ -12,7 +12,6 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Year;
 import java.time.ZoneId;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -36,7 +35,7 @@ final class ParseCommand implements Callable<Integer> {
 
   /** Parses and prints; returns the exit code. Garbled input is counted, never fatal. */
   static int run(List<Path> files, PrintStream out, PrintStream err) throws IOException {
-    LogLineDecoder decoder = new LogLineDecoder(ZoneId.systemDefault(), Year.now().getValue());
+    LogLineDecoder decoder = LogLineDecoder.forNow(ZoneId.systemDefault());
     OomReportParser parser =
         OomReportParser.collecting(r -> out.println(Json.line(Attribution.attribute(r))));
     long garbled = 0;
@@ -51,6 +50,7 @@ final class ParseCommand implements Callable<Integer> {
       for (Path f : files) {
         try (BufferedReader r = Files.newBufferedReader(f, StandardCharsets.ISO_8859_1)) {
           garbled += feed(r, decoder, parser);
+          parser.flush(); // a report never spans two files
         } catch (IOException e) {
           err.println("oomdoctor-agent: cannot read " + f + ": " + e.getMessage());
           status = 1;

@@ -44,6 +44,7 @@ public final class OomReportParser {
   private static final Pattern TASK_ROW = Pattern.compile("^\\[\\s*(\\d+)\\]\\s+(.*)$");
   private static final Pattern OOM_KILL = Pattern.compile("^oom-kill:(.*)$");
   private static final Pattern OOM_KILL_KEY = Pattern.compile("(?:^|,)([a-z_]+)=");
+  private static final Pattern TRAILING_FLAG = Pattern.compile("^(.*),([a-z_]+)$");
   private static final Pattern TASK_IN =
       Pattern.compile("^Task in (.*) killed as a result of limit of (.*)$");
   private static final Pattern KILL_PROCESS =
@@ -88,6 +89,7 @@ public final class OomReportParser {
   private Long lastReportSeq;
   private String incompleteReason;
   private String pendingKillPrefix;
+  private boolean pidFromSummary;
   private String bootId;
   private long garbled;
   private Long emittedStartSeq;
@@ -209,7 +211,8 @@ public final class OomReportParser {
         putStat(m.group(1), m.group(2), 1);
         return;
       }
-      section = Section.NONE;
+      // Anything else (a foreign message interleaved) leaves the section open; the next report
+      // line (task table, summary, victim) closes it.
     }
     if (section == Section.TASKS) {
       m = TASK_ROW.matcher(text);
@@ -322,6 +325,7 @@ public final class OomReportParser {
     taskColumns = null;
     incompleteReason = null;
     pendingKillPrefix = null;
+    pidFromSummary = false;
     startUs = line.kernelTimeUs();
     lastReportSeq = line.seq();
   }
@@ -435,7 +439,18 @@ public final class OomReportParser {
     for (int i = 0; i < keys.size(); i++) {
       int[] cur = keys.get(i);
       int valueEnd = i + 1 < keys.size() ? keys.get(i + 1)[0] - 1 : body.length();
-      kv.put(body.substring(cur[0], cur[1]), body.substring(cur[2], Math.max(cur[2], valueEnd)));
+      String key = body.substring(cur[0], cur[1]);
+      String value = body.substring(cur[2], Math.max(cur[2], valueEnd));
+      // Kernels 5.x+ put bare flags between the pairs ("mems_allowed=0,global_oom,task_memcg=…").
+      while (!key.equals("task")) {
+        Matcher flag = TRAILING_FLAG.matcher(value);
+        if (!flag.matches()) {
+          break;
+        }
+        value = flag.group(1);
+        kv.put(flag.group(2), "true");
+      }
+      kv.put(key, value);
     }
     r.constraintDetails = kv;
     r.constraint = kv.get("constraint");
@@ -448,7 +463,11 @@ public final class OomReportParser {
     if (kv.containsKey("task")) {
       r.process = kv.get("task");
     }
-    r.pid = parseInt(kv.get("pid"), r.pid);
+    Integer summaryPid = parseInt(kv.get("pid"), null);
+    if (summaryPid != null) {
+      r.pid = summaryPid;
+      pidFromSummary = true;
+    }
     Long uid = parseLong(kv.get("uid"));
     if (uid != null) {
       r.uid = uid;
@@ -466,7 +485,7 @@ public final class OomReportParser {
       r.kind = prefix.startsWith("Memory cgroup") ? OomReport.KIND_CGROUP : OomReport.KIND_GLOBAL;
     }
     int pid = Integer.parseInt(m.group(2));
-    if (r.pid != null && r.pid != pid) {
+    if (pidFromSummary && r.pid != null && r.pid != pid) {
       markIncomplete("the victim line names another process than the summary");
     }
     r.pid = pid;
@@ -514,12 +533,10 @@ public final class OomReportParser {
     if (r.complete == Boolean.FALSE) {
       r.incompleteReason = incompleteReason;
     }
-    if (r.kind == null) {
-      r.kind =
-          r.oomMemcg != null || r.memcgStatsPath != null
-              ? OomReport.KIND_CGROUP
-              : OomReport.KIND_GLOBAL;
+    if (r.kind == null && (r.oomMemcg != null || r.memcgStatsPath != null)) {
+      r.kind = OomReport.KIND_CGROUP;
     }
+    // Otherwise the kind stays unknown: a fragment must not claim to be a host OOM.
     if (r.seq == null) {
       r.seq = lastSeq;
     }

@@ -1,0 +1,60 @@
+package io.oomdoctor.agent.cgroup;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.oomdoctor.model.evidence.MemoryTrend;
+import org.junit.jupiter.api.Test;
+
+class MemoryHistoryTest {
+  private static final long T0 = 1_700_000_000L;
+  private static final long MIB = 1 << 20;
+
+  @Test
+  void steadyLeakHasPositiveGrowthAndAGoodFit() {
+    MemoryHistory h = new MemoryHistory(10, T0, T0 - 30);
+    for (int i = 0; i <= 360; i++) { // one hour, +1 MiB per minute
+      h.add(T0 + i * 10L, 100 * MIB + i * 10L * MIB / 60, 90 * MIB);
+    }
+    MemoryTrend t = h.trend(T0 + 3600);
+    assertThat(t.growthBytesPerHour).isBetween(58 * MIB, 62 * MIB);
+    assertThat(t.fitR2).isGreaterThan(0.99);
+    assertThat(t.peakBytes).isBetween(159 * MIB, 161 * MIB);
+    assertThat(t.containerAgeSeconds).isEqualTo(3630);
+    assertThat(t.series).hasSizeLessThanOrEqualTo(MemoryHistory.SERIES_POINTS).isNotEmpty();
+    assertThat(t.series.get(t.series.size() - 1).get(1)).isEqualTo(t.peakBytes);
+  }
+
+  @Test
+  void flatUsageHasNoGrowthAndSamplesAfterTheKillAreIgnored() {
+    MemoryHistory h = new MemoryHistory(10, T0, 0);
+    for (int i = 0; i < 100; i++) {
+      h.add(T0 + i * 10L, 200 * MIB + (i % 2) * MIB, 150 * MIB);
+    }
+    h.add(T0 + 1000, 1 * MIB, MIB); // after the kill: the emptied cgroup
+    MemoryTrend t = h.trend(T0 + 995);
+    assertThat(Math.abs(t.growthBytesPerHour)).isLessThan(MIB);
+    assertThat(t.lastBytes).isGreaterThanOrEqualTo(200 * MIB);
+    assertThat(t.peakBytes).isEqualTo(201 * MIB);
+  }
+
+  @Test
+  void threeDaysFitInBoundedMemoryAndTheOldestPartIsStillThere() {
+    MemoryHistory h = new MemoryHistory(10, T0, T0);
+    long seconds = 3 * 24 * 3600;
+    for (long s = 0; s <= seconds; s += 10) {
+      h.add(T0 + s, 100 * MIB + s * MIB / 3600, 0); // +1 MiB per hour for three days
+    }
+    MemoryTrend t = h.trend(T0 + seconds);
+    assertThat(t.fitWindowSeconds)
+        .as("coarse tiers reach back three days")
+        .isGreaterThan(seconds - 3600);
+    assertThat(t.growthBytesPerHour).isBetween(MIB * 95 / 100, MIB * 105 / 100);
+    // Each series point is the maximum of its chunk (1/30 of the window): the first is early.
+    assertThat(t.series.get(0).get(0)).isLessThan(T0 + seconds / 10);
+  }
+
+  @Test
+  void emptyHistoryHasNoTrend() {
+    assertThat(new MemoryHistory(10, T0, 0).trend(T0)).isNull();
+  }
+}
