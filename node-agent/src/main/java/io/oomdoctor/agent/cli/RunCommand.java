@@ -117,7 +117,7 @@ final class RunCommand implements Callable<Integer> {
               Duration.ofMinutes(1),
               metrics);
     } else {
-      out = new StdoutExporter(System.out);
+      out = new StdoutExporter(System.out, metrics);
     }
     AgentConfig config =
         new AgentConfig(

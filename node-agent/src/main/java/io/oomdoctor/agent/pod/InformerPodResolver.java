@@ -26,26 +26,35 @@ public final class InformerPodResolver implements PodResolver {
 
   private record Deleted(Pod pod, long atMillis) {}
 
+  private final String nodeName;
   private final SharedIndexInformer<Pod> informer;
   private final Map<String, Pod> byUid = new ConcurrentHashMap<>();
   private final Map<String, Deleted> deleted = new ConcurrentHashMap<>();
 
   public InformerPodResolver(KubernetesClient client, String nodeName) {
+    this(client, nodeName, true);
+  }
+
+  /**
+   * @param serverSideFilter ask the API server for this node's pods only (field selector). Off only
+   *     for API servers that do not implement that selector (the fabric8 mock server); the node is
+   *     checked on every pod either way.
+   */
+  public InformerPodResolver(KubernetesClient client, String nodeName, boolean serverSideFilter) {
+    this.nodeName = nodeName;
+    var pods = client.pods().inAnyNamespace();
     this.informer =
-        client
-            .pods()
-            .inAnyNamespace()
-            .withField("spec.nodeName", nodeName)
+        (serverSideFilter ? pods.withField("spec.nodeName", nodeName) : pods)
             .inform(
                 new ResourceEventHandler<>() {
                   @Override
                   public void onAdd(Pod pod) {
-                    byUid.put(pod.getMetadata().getUid(), pod);
+                    keep(pod);
                   }
 
                   @Override
                   public void onUpdate(Pod oldPod, Pod pod) {
-                    byUid.put(pod.getMetadata().getUid(), pod);
+                    keep(pod);
                   }
 
                   @Override
@@ -57,6 +66,13 @@ public final class InformerPodResolver implements PodResolver {
                 },
                 0);
     LOG.info("Watching pods of node {}", nodeName);
+  }
+
+  /** The field selector already filters; checked again so a lax API server cannot mislead. */
+  private void keep(Pod pod) {
+    if (pod.getSpec() != null && nodeName.equals(pod.getSpec().getNodeName())) {
+      byUid.put(pod.getMetadata().getUid(), pod);
+    }
   }
 
   @Override

@@ -1,0 +1,146 @@
+package io.oomdoctor.agent.export;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.oomdoctor.agent.EvidenceAssembler;
+import io.oomdoctor.agent.metrics.AgentMetrics;
+import io.oomdoctor.agent.pod.PodResolver;
+import io.oomdoctor.agent.testing.MockApiServer;
+import io.oomdoctor.model.OomKill;
+import io.oomdoctor.model.evidence.OomReport;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+
+/** The exporter against the CRUD mock API server: create, conflict, outage, overflow. */
+class KubernetesExporterTest {
+  private static final Duration FAST = Duration.ofMillis(50);
+
+  static OomKill kill(long seq, String ns) {
+    OomReport r = new OomReport();
+    r.kind = "cgroup";
+    r.complete = true;
+    r.bootId = "b00t";
+    r.seq = seq;
+    r.pid = 4000 + (int) seq;
+    r.process = "app";
+    r.limitKb = 65536L;
+    r.oomMemcg = "/kubepods/burstable/pod0b5b2e9c-54b5-4b2f-9a5c-1d2d2d2d2d2d/abc";
+    OomKill k = new EvidenceAssembler("node-a", ns, null, null, PodResolver.NONE).assemble(r, 0);
+    return k;
+  }
+
+  @Test
+  void createsTheResourceAndTreatsAConflictAsDelivered() {
+    try (MockApiServer api = MockApiServer.start()) {
+      AgentMetrics metrics = new AgentMetrics(new SimpleMeterRegistry());
+      AtomicInteger delivered = new AtomicInteger();
+      try (KubernetesExporter exporter =
+          new KubernetesExporter(api.client(), "oomdoctor-system", 10, FAST, FAST, metrics)) {
+        exporter.export(kill(7, "shop"), delivered::incrementAndGet);
+        exporter.export(
+            kill(7, "shop"), delivered::incrementAndGet); // an agent restart re-reads it
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> delivered.get() == 2);
+      }
+      List<OomKill> stored =
+          api.client().resources(OomKill.class).inNamespace("shop").list().getItems();
+      assertThat(stored).hasSize(1);
+      OomKill k = stored.get(0);
+      assertThat(k.getMetadata().getName()).startsWith("node-a-7-");
+      assertThat(k.getMetadata().getLabels()).containsEntry(OomKill.LABEL_NODE, "node-a");
+      assertThat(k.getSpec().report.pid).isEqualTo(4007);
+      assertThat(k.getSpec().limit).isEqualTo("64Mi");
+      assertThat(metrics.count("oomdoctor.agent.exports")).isEqualTo(2);
+      assertThat(
+              metrics
+                  .registry()
+                  .find("oomdoctor.agent.exports")
+                  .tag("result", "already-exists")
+                  .counter()
+                  .count())
+          .isEqualTo(1);
+    }
+  }
+
+  @Test
+  void holdsKillsWhileTheApiServerIsDownAndDeliversThemInOrderWhenItIsBack() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    Config config =
+        new ConfigBuilder()
+            .withMasterUrl("http://127.0.0.1:" + port)
+            .withRequestRetryBackoffLimit(0)
+            .withConnectionTimeout(200)
+            .withRequestTimeout(500)
+            .build();
+    AgentMetrics metrics = new AgentMetrics(new SimpleMeterRegistry());
+    List<Long> deliveredSeqs = new CopyOnWriteArrayList<>();
+    try (KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
+        KubernetesExporter exporter =
+            new KubernetesExporter(
+                client, "oomdoctor-system", 100, FAST, Duration.ofMillis(200), metrics)) {
+      for (long seq = 1; seq <= 3; seq++) {
+        long s = seq;
+        exporter.export(kill(seq, "oomdoctor-system"), () -> deliveredSeqs.add(s));
+      }
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> metrics.count("oomdoctor.agent.exports.failed") >= 3);
+      assertThat(deliveredSeqs).isEmpty();
+      assertThat(exporter.pending()).isGreaterThanOrEqualTo(2);
+
+      try (MockApiServer api = MockApiServer.startOn(port)) {
+        Awaitility.await().atMost(Duration.ofSeconds(15)).until(() -> deliveredSeqs.size() == 3);
+        assertThat(deliveredSeqs).containsExactly(1L, 2L, 3L);
+        assertThat(
+                api.client()
+                    .resources(OomKill.class)
+                    .inNamespace("oomdoctor-system")
+                    .list()
+                    .getItems())
+            .hasSize(3);
+        assertThat(exporter.pending()).isZero();
+      }
+    }
+  }
+
+  @Test
+  void aFullQueueRefusesKillsAndCountsThem() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    Config config =
+        new ConfigBuilder()
+            .withMasterUrl("http://127.0.0.1:" + port)
+            .withRequestRetryBackoffLimit(0)
+            .build();
+    AgentMetrics metrics = new AgentMetrics(new SimpleMeterRegistry());
+    try (KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
+        KubernetesExporter exporter =
+            new KubernetesExporter(
+                client, "oomdoctor-system", 2, FAST, Duration.ofSeconds(5), metrics)) {
+      exporter.export(kill(1, "x"), () -> {});
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(10))
+          .until(
+              () -> metrics.count("oomdoctor.agent.exports.failed") >= 1); // the first is in flight
+      for (long seq = 2; seq <= 5; seq++) {
+        exporter.export(kill(seq, "x"), () -> {});
+      }
+      assertThat(exporter.pending()).isEqualTo(2);
+      assertThat(metrics.count("oomdoctor.agent.exports.dropped")).isEqualTo(2);
+    }
+  }
+}
