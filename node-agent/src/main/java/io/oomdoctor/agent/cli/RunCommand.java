@@ -88,6 +88,14 @@ final class RunCommand implements Callable<Integer> {
           "Kills held while the API server is unreachable (env OOMDOCTOR_QUEUE_CAPACITY; default ${DEFAULT-VALUE}).")
   int queueCapacity;
 
+  @Option(
+      names = "--pod-field-selector",
+      defaultValue = "${env:OOMDOCTOR_POD_FIELD_SELECTOR:-true}",
+      arity = "1",
+      description =
+          "Ask the API server for this node's pods only (spec.nodeName field selector). Turn off only for API servers that lack it, such as test doubles; the node is checked on each pod either way (env OOMDOCTOR_POD_FIELD_SELECTOR; default ${DEFAULT-VALUE}).")
+  boolean podFieldSelector;
+
   @Override
   public Integer call() throws Exception {
     String problem = host.check();
@@ -107,7 +115,7 @@ final class RunCommand implements Callable<Integer> {
     Exporter out;
     if (exporter == ExporterKind.kubernetes) {
       client = new KubernetesClientBuilder().build();
-      pods = new InformerPodResolver(client, node);
+      pods = new InformerPodResolver(client, node, podFieldSelector);
       out =
           new KubernetesExporter(
               client,

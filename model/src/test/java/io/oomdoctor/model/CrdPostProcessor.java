@@ -1,0 +1,66 @@
+package io.oomdoctor.model;
+
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceColumnDefinition;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionVersion;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs after fabric8's CRD generator (process-test-classes): puts printer columns in the order they
+ * are declared on the resource class (the generator sorts them by JSON path, which would show AGE
+ * first), and with {@code -Doomdoctor.crds.write=true} copies the result to the committed {@code
+ * crds/} folder.
+ */
+public final class CrdPostProcessor {
+  /** Generated CRD file name → resource class whose annotations give the column order. */
+  static final Map<String, Class<?>> RESOURCES =
+      Map.of("oomkills.oomdoctor.io-v1.yml", OomKill.class);
+
+  static final String HEADER =
+      "# Generated from the model module's Java types; do not edit.\n"
+          + "# Regenerate: mvn -pl model process-test-classes -Doomdoctor.crds.write=true\n";
+
+  private CrdPostProcessor() {}
+
+  public static void main(String[] args) throws IOException {
+    Path generated = Paths.get(args[0]);
+    Path committed = Paths.get(args[1]);
+    boolean write = Boolean.parseBoolean(System.getProperty("oomdoctor.crds.write", "false"));
+    KubernetesSerialization serialization = new KubernetesSerialization();
+    for (var e : RESOURCES.entrySet()) {
+      Path file = generated.resolve(e.getKey());
+      String yaml = Files.readString(file, StandardCharsets.UTF_8);
+      if (yaml.startsWith(HEADER)) {
+        continue; // already processed in an earlier run of this phase
+      }
+      CustomResourceDefinition crd = serialization.unmarshal(yaml, CustomResourceDefinition.class);
+      List<String> order =
+          Arrays.stream(e.getValue().getAnnotationsByType(AdditionalPrinterColumn.class))
+              .map(AdditionalPrinterColumn::name)
+              .toList();
+      for (CustomResourceDefinitionVersion v : crd.getSpec().getVersions()) {
+        List<CustomResourceColumnDefinition> cols =
+            new ArrayList<>(v.getAdditionalPrinterColumns());
+        cols.sort(Comparator.comparingInt(c -> order.indexOf(c.getName())));
+        v.setAdditionalPrinterColumns(cols);
+      }
+      String out = HEADER + serialization.asYaml(crd);
+      Files.writeString(file, out, StandardCharsets.UTF_8);
+      if (write) {
+        Files.createDirectories(committed);
+        Files.writeString(committed.resolve(e.getKey()), out, StandardCharsets.UTF_8);
+      }
+    }
+  }
+}
