@@ -52,6 +52,10 @@ public final class Agent implements AutoCloseable {
   private final ScheduledExecutorService scheduler;
   private volatile KmsgReader reader;
   private volatile Thread readerThread;
+
+  /** Written by the reader thread after each record, read by the exporter's: never the parser. */
+  private volatile long reportStartSeq = -1;
+
   private volatile long lastRecordSeq = -1;
   private volatile long safeSeq = -1;
   private volatile long storedSeq = -1;
@@ -194,12 +198,15 @@ public final class Agent implements AutoCloseable {
     for (KernelLine line : r.lines(wall)) {
       parser.accept(line);
     }
+    // Order matters: the report start first, then the record, so that a reader of lastRecordSeq
+    // sees a report start at least as new.
+    Long start = parser.reportStartSeq();
+    reportStartSeq = start == null ? -1 : start;
     lastRecordSeq = r.seq();
     advanceSafeSeq();
   }
 
   private void onReport(OomReport r, Long startSeq) {
-    metrics.killSeen(r.kind, null, Boolean.TRUE.equals(r.complete));
     OomKill kill;
     try {
       kill = assembler.assemble(r, clock.millis());
@@ -210,6 +217,7 @@ public final class Agent implements AutoCloseable {
           new EvidenceAssembler(config.nodeName(), config.namespace(), null, null, PodResolver.NONE)
               .assemble(r, clock.millis());
     }
+    metrics.killSeen(r.kind, r.limitScope, Boolean.TRUE.equals(r.complete));
     LOG.info(
         "OOM kill: pid {} ({}) {} limit {} scope {} pod {} container {}{}",
         r.pid,
@@ -235,8 +243,8 @@ public final class Agent implements AutoCloseable {
   /** Everything up to the returned seq is handled: read, and any kill in it delivered. */
   private synchronized void advanceSafeSeq() {
     long candidate = lastRecordSeq;
-    Long inReport = parser.reportStartSeq();
-    if (inReport != null) {
+    long inReport = reportStartSeq;
+    if (inReport >= 0) {
       candidate = Math.min(candidate, inReport - 1);
     }
     if (!undelivered.isEmpty()) {

@@ -64,6 +64,28 @@ final class CgroupFiles {
     return out;
   }
 
+  /**
+   * One counter of a "key value" file without building a map (the sampler's hot path); 0 when the
+   * file or the key is missing.
+   */
+  static long counter(Path file, String key) {
+    String s = read(file);
+    if (s == null) {
+      return 0;
+    }
+    int at = s.startsWith(key + " ") ? 0 : s.indexOf("\n" + key + " ");
+    if (at < 0) {
+      return 0;
+    }
+    int start = s.indexOf(' ', at + 1) + 1;
+    int end = s.indexOf('\n', start);
+    try {
+      return Long.parseLong(s.substring(start, end < 0 ? s.length() : end).trim());
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+
   static long[] pids(Path file) {
     String s = read(file);
     if (s == null || s.isBlank()) {

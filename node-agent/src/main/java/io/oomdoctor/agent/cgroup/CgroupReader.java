@@ -19,7 +19,22 @@ public interface CgroupReader {
    * The two figures the sampler records: usage and working set (usage minus inactive file cache),
    * in bytes. Null when the cgroup is gone.
    */
-  long[] usageAndWorkingSet(Path dir);
+  default long[] usageAndWorkingSet(Path dir) {
+    long usage = usage(dir);
+    if (usage < 0) {
+      return null;
+    }
+    return new long[] {usage, Math.max(0, usage - inactiveFile(dir))};
+  }
+
+  /** Current usage in bytes, or -1 when the cgroup is gone. One small read. */
+  long usage(Path dir);
+
+  /**
+   * Inactive file cache in bytes (0 when unknown): the part of usage the kernel reclaims first.
+   * Costly on cgroup v1, where the kernel sums the whole subtree on every read of memory.stat.
+   */
+  long inactiveFile(Path dir);
 
   /** PIDs of the processes directly in the cgroup (not its children). */
   long[] pids(Path dir);

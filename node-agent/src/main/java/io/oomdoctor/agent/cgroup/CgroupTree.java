@@ -66,9 +66,15 @@ public final class CgroupTree {
     if (depth > 3) {
       return;
     }
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, Files::isDirectory)) {
+    // No stat() per entry: a cgroup directory holds some 30 control files, and kubelet's names
+    // alone tell pods and containers from them (a file never looks like pod<uid> or <64 hex>).
+    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
       for (Path child : ds) {
-        String childKey = key + "/" + child.getFileName();
+        String name = child.getFileName().toString();
+        if (isControlFile(name)) {
+          continue;
+        }
+        String childKey = key + "/" + name;
         CgroupPathInfo info = CgroupPaths.parse(childKey);
         switch (info.level()) {
           case POD -> {
@@ -83,6 +89,17 @@ public final class CgroupTree {
     } catch (IOException | RuntimeException e) {
       // The directory vanished (pod deleted) while walking: normal churn.
     }
+  }
+
+  /** Control files: "memory.stat", "cgroup.procs", "tasks", … (dotted names other than units). */
+  static boolean isControlFile(String name) {
+    int dot = name.indexOf('.');
+    if (dot < 0) {
+      return name.equals("tasks")
+          || name.equals("notify_on_release")
+          || name.equals("release_agent");
+    }
+    return !(name.endsWith(".slice") || name.endsWith(".scope"));
   }
 
   /**

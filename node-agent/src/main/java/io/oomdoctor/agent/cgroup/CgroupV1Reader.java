@@ -41,14 +41,14 @@ public final class CgroupV1Reader implements CgroupReader {
   }
 
   @Override
-  public long[] usageAndWorkingSet(Path dir) {
+  public long usage(Path dir) {
     Long usage = CgroupFiles.number(dir.resolve("memory.usage_in_bytes"));
-    if (usage == null) {
-      return null;
-    }
-    Map<String, Long> stat = CgroupFiles.keyed(dir.resolve("memory.stat"));
-    long inactive = stat == null ? 0 : stat.getOrDefault("total_inactive_file", 0L);
-    return new long[] {usage, Math.max(0, usage - inactive)};
+    return usage == null || usage < 0 ? -1 : usage;
+  }
+
+  @Override
+  public long inactiveFile(Path dir) {
+    return CgroupFiles.counter(dir.resolve("memory.stat"), "total_inactive_file");
   }
 
   @Override

@@ -40,14 +40,14 @@ public final class CgroupV2Reader implements CgroupReader {
   }
 
   @Override
-  public long[] usageAndWorkingSet(Path dir) {
+  public long usage(Path dir) {
     Long usage = CgroupFiles.number(dir.resolve("memory.current"));
-    if (usage == null || usage < 0) {
-      return null;
-    }
-    Map<String, Long> stat = CgroupFiles.keyed(dir.resolve("memory.stat"));
-    long inactive = stat == null ? 0 : stat.getOrDefault("inactive_file", 0L);
-    return new long[] {usage, Math.max(0, usage - inactive)};
+    return usage == null || usage < 0 ? -1 : usage;
+  }
+
+  @Override
+  public long inactiveFile(Path dir) {
+    return CgroupFiles.counter(dir.resolve("memory.stat"), "inactive_file");
   }
 
   @Override

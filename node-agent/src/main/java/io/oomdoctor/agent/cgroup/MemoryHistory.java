@@ -22,6 +22,7 @@ public final class MemoryHistory {
   private final long firstSeenSec;
   private long lastSeenSec;
   private long startedSec;
+  private long lastInactiveBytes;
 
   /**
    * @param intervalSec sampling interval (the raw tier's resolution)
@@ -42,6 +43,17 @@ public final class MemoryHistory {
     minutes.add(epochSec, usageKb, wsKb);
     tenMinutes.add(epochSec, usageKb, wsKb);
     lastSeenSec = epochSec;
+  }
+
+  /**
+   * The inactive file cache last read from memory.stat (between reads, the working set uses it).
+   */
+  public synchronized long lastInactiveBytes() {
+    return lastInactiveBytes;
+  }
+
+  public synchronized void lastInactiveBytes(long bytes) {
+    lastInactiveBytes = bytes;
   }
 
   public synchronized long lastSeenSec() {

@@ -19,13 +19,21 @@ public final class MemorySampler {
   /** How long the history of a vanished cgroup is kept, seconds. */
   static final long GRACE_SEC = 600;
 
+  /**
+   * Processes and memory.stat are read on every this many passes (and at a cgroup's first sight):
+   * command lines rarely change, and on cgroup v1 the kernel sums a whole subtree for every read of
+   * memory.stat, the most expensive read of a pass.
+   */
+  static final int PROCESS_EVERY = 3;
+
   private final CgroupTree tree;
   private final ProcessInspector processes;
   private final int intervalSec;
   private final long bootEpochSec;
   private final Map<String, MemoryHistory> histories = new ConcurrentHashMap<>();
   private final Map<String, ProcessSnapshot> lastProcesses = new ConcurrentHashMap<>();
-  private volatile int lastPassCount;
+  private volatile int lastPassCount = -1;
+  private long passes;
 
   /**
    * @param bootEpochSec the node's boot time (btime of /proc/stat), to date container starts
@@ -41,24 +49,32 @@ public final class MemorySampler {
   /** One pass over every pod and container cgroup. Returns how many were sampled. */
   public int sampleOnce(long nowMillis) {
     long nowSec = nowMillis / 1000;
+    boolean lookAtProcesses = passes++ % PROCESS_EVERY == 0;
     List<CgroupTree.Entry> entries = tree.walk();
     Set<Long> alivePids = new HashSet<>();
     int sampled = 0;
     for (CgroupTree.Entry e : entries) {
-      long[] uw = tree.reader().usageAndWorkingSet(e.dir());
-      if (uw == null) {
+      long usage = tree.reader().usage(e.dir());
+      if (usage < 0) {
         continue; // vanished between the walk and the read
       }
       MemoryHistory h = histories.get(e.key());
+      // memory.stat on the same cadence as processes (and at first sight); usage every pass.
+      long inactive =
+          h == null || lookAtProcesses
+              ? tree.reader().inactiveFile(e.dir())
+              : h.lastInactiveBytes();
       boolean container = CgroupTree.isContainer(e);
-      long[] pids = container ? tree.reader().pids(e.dir()) : null;
+      boolean look = container && processes != null && (lookAtProcesses || h == null);
+      long[] pids = look ? tree.reader().pids(e.dir()) : null;
       if (h == null) {
         h = new MemoryHistory(intervalSec, nowSec, startedSec(pids));
         histories.put(e.key(), h);
       }
-      h.add(nowSec, uw[0], uw[1]);
+      h.lastInactiveBytes(inactive);
+      h.add(nowSec, usage, Math.max(0, usage - inactive));
       sampled++;
-      if (container && processes != null) {
+      if (look) {
         ProcessSnapshot ps = processes.inspect(pids, nowMillis);
         if (ps != null) {
           lastProcesses.put(e.key(), ps);
@@ -70,7 +86,7 @@ public final class MemorySampler {
     }
     histories.entrySet().removeIf(en -> nowSec - en.getValue().lastSeenSec() > GRACE_SEC);
     lastProcesses.keySet().retainAll(histories.keySet());
-    if (processes != null) {
+    if (processes != null && lookAtProcesses) {
       processes.retainOnly(alivePids);
     }
     lastPassCount = sampled;

@@ -1,7 +1,5 @@
 package io.oomdoctor.agent.cli;
 
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.oomdoctor.agent.Agent;
@@ -9,10 +7,11 @@ import io.oomdoctor.agent.AgentConfig;
 import io.oomdoctor.agent.export.Exporter;
 import io.oomdoctor.agent.export.KubernetesExporter;
 import io.oomdoctor.agent.export.StdoutExporter;
+import io.oomdoctor.agent.kube.KubeConnection;
 import io.oomdoctor.agent.metrics.AgentMetrics;
 import io.oomdoctor.agent.metrics.HttpEndpoint;
-import io.oomdoctor.agent.pod.InformerPodResolver;
 import io.oomdoctor.agent.pod.PodResolver;
+import io.oomdoctor.agent.pod.PodWatcher;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -110,20 +109,14 @@ final class RunCommand implements Callable<Integer> {
     String node = nodeName != null && !nodeName.isBlank() ? nodeName : hostName();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     AgentMetrics metrics = new AgentMetrics(registry);
-    KubernetesClient client = null;
     PodResolver pods = PodResolver.NONE;
     Exporter out;
     if (exporter == ExporterKind.kubernetes) {
-      client = new KubernetesClientBuilder().build();
-      pods = new InformerPodResolver(client, node, podFieldSelector);
+      KubeConnection api = KubeConnection.autoConfigure();
+      pods = new PodWatcher(api, node, podFieldSelector);
       out =
           new KubernetesExporter(
-              client,
-              namespace,
-              queueCapacity,
-              Duration.ofSeconds(1),
-              Duration.ofMinutes(1),
-              metrics);
+              api, namespace, queueCapacity, Duration.ofSeconds(1), Duration.ofMinutes(1), metrics);
     } else {
       out = new StdoutExporter(System.out, metrics);
     }
@@ -143,7 +136,6 @@ final class RunCommand implements Callable<Integer> {
         metricsPort > 0 ? new HttpEndpoint(metricsPort, registry, agent::ready) : null;
     CountDownLatch stopped = new CountDownLatch(1);
     PodResolver podsToClose = pods;
-    KubernetesClient clientToClose = client;
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
@@ -153,9 +145,6 @@ final class RunCommand implements Callable<Integer> {
                   podsToClose.close();
                   if (http != null) {
                     http.close();
-                  }
-                  if (clientToClose != null) {
-                    clientToClose.close();
                   }
                   stopped.countDown();
                 },

@@ -1,10 +1,12 @@
 package io.oomdoctor.agent.export;
 
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.oomdoctor.agent.kube.KubeConnection;
 import io.oomdoctor.agent.metrics.AgentMetrics;
 import io.oomdoctor.model.OomKill;
-import java.net.HttpURLConnection;
+import java.io.IOException;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.concurrent.BlockingDeque;
 import java.util.concurrent.LinkedBlockingDeque;
@@ -23,7 +25,32 @@ public final class KubernetesExporter implements Exporter {
 
   private record Item(OomKill kill, Runnable delivered) {}
 
-  private final KubernetesClient client;
+  /** The API server answered that the object is invalid: retrying cannot help. */
+  private static final class Refused extends Exception {
+    final int code;
+
+    Refused(int code, String body) {
+      super("HTTP " + code + ": " + abbreviate(body));
+      this.code = code;
+    }
+  }
+
+  /** The API server could not be reached or failed: retry later. */
+  private static final class Failed extends Exception {
+    final String reason;
+
+    Failed(String reason, String detail) {
+      super(detail);
+      this.reason = reason;
+    }
+  }
+
+  private static final ObjectMapper BODY =
+      new ObjectMapper().setSerializationInclusion(JsonInclude.Include.NON_NULL);
+  private static final String PATH =
+      "/apis/" + OomKill.GROUP + "/" + OomKill.VERSION + "/namespaces/%s/oomkills";
+
+  private final KubeConnection api;
   private final String fallbackNamespace;
   private final AgentMetrics metrics;
   private final Duration initialBackoff;
@@ -36,13 +63,13 @@ public final class KubernetesExporter implements Exporter {
    * @param fallbackNamespace where kills without a pod (or whose namespace is gone) are written
    */
   public KubernetesExporter(
-      KubernetesClient client,
+      KubeConnection api,
       String fallbackNamespace,
       int capacity,
       Duration initialBackoff,
       Duration maxBackoff,
       AgentMetrics metrics) {
-    this.client = client;
+    this.api = api;
     this.fallbackNamespace = fallbackNamespace;
     this.metrics = metrics;
     this.initialBackoff = initialBackoff;
@@ -89,25 +116,24 @@ public final class KubernetesExporter implements Exporter {
       boolean done = false;
       while (!done && !closed) {
         try {
-          done = create(item.kill);
+          create(item.kill);
           item.delivered.run();
           backoff = initialBackoff.toMillis();
-        } catch (KubernetesClientException e) {
-          if (e.getCode() == 422 || e.getCode() == 400) {
-            metrics.exportFailed("invalid");
-            LOG.error(
-                "The API server refused OomKill {} as invalid and it will not be retried: {}",
-                item.kill.getMetadata().getName(),
-                e.getMessage());
-            item.delivered.run(); // retrying an invalid object cannot succeed; counted above
-            done = true;
-            continue;
-          }
-          metrics.exportFailed(e.getCode() == 0 ? "unreachable" : Integer.toString(e.getCode()));
+          done = true;
+        } catch (Refused e) {
+          metrics.exportFailed("invalid");
+          LOG.error(
+              "The API server refused OomKill {} as invalid and it will not be retried: {}",
+              item.kill.getMetadata().getName(),
+              e.getMessage());
+          item.delivered.run(); // retrying an invalid object cannot succeed; counted above
+          done = true;
+        } catch (Failed e) {
+          metrics.exportFailed(e.reason);
           LOG.warn(
               "Creating OomKill {} failed ({}); retrying in {} ms",
               item.kill.getMetadata().getName(),
-              e.getCode() == 0 ? e.getMessage() : "HTTP " + e.getCode(),
+              e.getMessage(),
               backoff);
           try {
             Thread.sleep(backoff);
@@ -116,16 +142,9 @@ public final class KubernetesExporter implements Exporter {
             return;
           }
           backoff = Math.min(maxBackoff.toMillis(), backoff * 2);
-        } catch (RuntimeException e) {
-          metrics.exportFailed("error");
-          LOG.warn("Creating OomKill {} failed; retrying", item.kill.getMetadata().getName(), e);
-          try {
-            Thread.sleep(backoff);
-          } catch (InterruptedException ie) {
-            queue.offerFirst(item);
-            return;
-          }
-          backoff = Math.min(maxBackoff.toMillis(), backoff * 2);
+        } catch (InterruptedException ie) {
+          queue.offerFirst(item);
+          return;
         }
       }
       if (!done) {
@@ -134,30 +153,38 @@ public final class KubernetesExporter implements Exporter {
     }
   }
 
-  /** Returns true when the kill is in the API server (created now or before). */
-  private boolean create(OomKill kill) {
+  /** Returns once the kill is in the API server (created now, or found there already). */
+  private void create(OomKill kill) throws Refused, Failed, InterruptedException {
+    String ns = kill.getMetadata().getNamespace();
+    HttpResponse<String> r;
     try {
-      client.resource(kill).create();
-      metrics.exported("created");
-      return true;
-    } catch (KubernetesClientException e) {
-      if (e.getCode() == HttpURLConnection.HTTP_CONFLICT) {
-        metrics.exported("already-exists");
-        return true;
-      }
-      if (e.getCode() == HttpURLConnection.HTTP_NOT_FOUND
-          && !fallbackNamespace.equals(kill.getMetadata().getNamespace())) {
-        // The pod's namespace is gone: keep the evidence in the agent's namespace.
-        LOG.info(
-            "Namespace {} not found; writing OomKill {} to {}",
-            kill.getMetadata().getNamespace(),
-            kill.getMetadata().getName(),
-            fallbackNamespace);
-        kill.getMetadata().setNamespace(fallbackNamespace);
-        return create(kill);
-      }
-      throw e;
+      r = api.send("POST", String.format(PATH, ns), BODY.writeValueAsString(kill));
+    } catch (IOException e) {
+      throw new Failed("unreachable", e.toString());
     }
+    int code = r.statusCode();
+    if (code == 200 || code == 201) {
+      metrics.exported("created");
+    } else if (code == 409) {
+      metrics.exported("already-exists"); // the same kernel record, reported before a restart
+    } else if (code == 404 && !fallbackNamespace.equals(ns)) {
+      // The pod's namespace is gone: keep the evidence in the agent's namespace.
+      LOG.info(
+          "Namespace {} not found; writing OomKill {} to {}",
+          ns,
+          kill.getMetadata().getName(),
+          fallbackNamespace);
+      kill.getMetadata().setNamespace(fallbackNamespace);
+      create(kill);
+    } else if (code == 400 || code == 422) {
+      throw new Refused(code, r.body());
+    } else {
+      throw new Failed(Integer.toString(code), "HTTP " + code + ": " + abbreviate(r.body()));
+    }
+  }
+
+  private static String abbreviate(String s) {
+    return s == null || s.length() <= 300 ? s : s.substring(0, 300) + "...";
   }
 
   @Override

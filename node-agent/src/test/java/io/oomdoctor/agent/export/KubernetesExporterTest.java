@@ -2,12 +2,9 @@ package io.oomdoctor.agent.export;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fabric8.kubernetes.client.Config;
-import io.fabric8.kubernetes.client.ConfigBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.oomdoctor.agent.EvidenceAssembler;
+import io.oomdoctor.agent.kube.KubeConnection;
 import io.oomdoctor.agent.metrics.AgentMetrics;
 import io.oomdoctor.agent.pod.PodResolver;
 import io.oomdoctor.agent.testing.MockApiServer;
@@ -45,7 +42,7 @@ class KubernetesExporterTest {
       AgentMetrics metrics = new AgentMetrics(new SimpleMeterRegistry());
       AtomicInteger delivered = new AtomicInteger();
       try (KubernetesExporter exporter =
-          new KubernetesExporter(api.client(), "oomdoctor-system", 10, FAST, FAST, metrics)) {
+          new KubernetesExporter(api.connection(), "oomdoctor-system", 10, FAST, FAST, metrics)) {
         exporter.export(kill(7, "shop"), delivered::incrementAndGet);
         exporter.export(
             kill(7, "shop"), delivered::incrementAndGet); // an agent restart re-reads it
@@ -59,6 +56,8 @@ class KubernetesExporterTest {
       assertThat(k.getMetadata().getLabels()).containsEntry(OomKill.LABEL_NODE, "node-a");
       assertThat(k.getSpec().report.pid).isEqualTo(4007);
       assertThat(k.getSpec().limit).isEqualTo("64Mi");
+      assertThat(k.getSpec().report.oomMemcg).endsWith("/abc");
+      assertThat(k.getKind()).isEqualTo("OomKill");
       assertThat(metrics.count("oomdoctor.agent.exports")).isEqualTo(2);
       assertThat(
               metrics
@@ -77,19 +76,12 @@ class KubernetesExporterTest {
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
-    Config config =
-        new ConfigBuilder()
-            .withMasterUrl("http://127.0.0.1:" + port)
-            .withRequestRetryBackoffLimit(0)
-            .withConnectionTimeout(200)
-            .withRequestTimeout(500)
-            .build();
+    KubeConnection down = KubeConnection.forUrl("http://127.0.0.1:" + port);
     AgentMetrics metrics = new AgentMetrics(new SimpleMeterRegistry());
     List<Long> deliveredSeqs = new CopyOnWriteArrayList<>();
-    try (KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
-        KubernetesExporter exporter =
-            new KubernetesExporter(
-                client, "oomdoctor-system", 100, FAST, Duration.ofMillis(200), metrics)) {
+    try (KubernetesExporter exporter =
+        new KubernetesExporter(
+            down, "oomdoctor-system", 100, FAST, Duration.ofMillis(200), metrics)) {
       for (long seq = 1; seq <= 3; seq++) {
         long s = seq;
         exporter.export(kill(seq, "oomdoctor-system"), () -> deliveredSeqs.add(s));
@@ -121,16 +113,10 @@ class KubernetesExporterTest {
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
-    Config config =
-        new ConfigBuilder()
-            .withMasterUrl("http://127.0.0.1:" + port)
-            .withRequestRetryBackoffLimit(0)
-            .build();
+    KubeConnection down = KubeConnection.forUrl("http://127.0.0.1:" + port);
     AgentMetrics metrics = new AgentMetrics(new SimpleMeterRegistry());
-    try (KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
-        KubernetesExporter exporter =
-            new KubernetesExporter(
-                client, "oomdoctor-system", 2, FAST, Duration.ofSeconds(5), metrics)) {
+    try (KubernetesExporter exporter =
+        new KubernetesExporter(down, "oomdoctor-system", 2, FAST, Duration.ofSeconds(5), metrics)) {
       exporter.export(kill(1, "x"), () -> {});
       Awaitility.await()
           .atMost(Duration.ofSeconds(10))

@@ -11,8 +11,18 @@ import org.junit.jupiter.api.Test;
 class ProcessInspectorIT {
   @Test
   void readsNameThreadsRssAndCapsAndNeverEnvironmentUnlessAsked() throws Exception {
+    // memhog ignores arguments it does not know and holds its memory: a steady process whose
+    // command line carries JVM flags. Started without a shell, its argv is final once start()
+    // returns.
     ProcessBuilder pb =
-        new ProcessBuilder("bash", "-c", "exec -a java sleep 30 -Xmx64m -XX:MaxRAMPercentage=60")
+        new ProcessBuilder(
+                io.oomdoctor.agent.testing.RealKernel.memhog().toString(),
+                "--max-mb",
+                "1",
+                "--step-mb",
+                "1",
+                "-Xmx64m",
+                "-XX:MaxRAMPercentage=60")
             .redirectErrorStream(true);
     pb.environment().put("JAVA_TOOL_OPTIONS", "-XX:MaxMetaspaceSize=64m");
     pb.environment().put("SECRET_TOKEN", "must-never-be-read");
@@ -29,6 +39,7 @@ class ProcessInspectorIT {
       assertThat(s.threadCount).isEqualTo(1);
       var info = s.processes.get(0);
       assertThat(info.pid).isEqualTo((int) p.pid());
+      assertThat(info.name).isEqualTo("memhog");
       assertThat(info.caps.runtime).isEqualTo("jvm");
       assertThat(info.caps.jvmMaxHeapBytes).isEqualTo(64L << 20);
       assertThat(info.caps.jvmMaxRamPercentage).isEqualTo(60.0);

@@ -58,6 +58,11 @@ public final class MockApiServer implements AutoCloseable {
     return client;
   }
 
+  /** The agent's own connection to this server. */
+  public io.oomdoctor.agent.kube.KubeConnection connection() {
+    return io.oomdoctor.agent.kube.KubeConnection.forUrl("http://127.0.0.1:" + port());
+  }
+
   public int port() {
     return server.getPort();
   }

@@ -1,0 +1,65 @@
+package io.oomdoctor.benchmarks;
+
+import io.oomdoctor.agent.cgroup.CgroupTree;
+import io.oomdoctor.agent.cgroup.MemorySampler;
+import io.oomdoctor.agent.proc.ProcessInspector;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.Comparator;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * One sampling pass over 110 containers in 55 pods (cgroup v1 files in kubelet's cgroupfs layout,
+ * on a file tree of the real formats): walk, read usage and memory.stat, read cgroup.procs and each
+ * process's /proc stat. The footprint harness measures the same pass on real cgroups.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(1)
+public class SamplingBenchmark {
+  static final int PODS = 55;
+  static final int CONTAINERS_PER_POD = 2;
+
+  private Path root;
+  private MemorySampler sampler;
+  private long now = 1_700_000_000_000L;
+
+  @Setup(Level.Trial)
+  public void setUp() throws IOException {
+    root = Files.createTempDirectory("oomdoctor-sampling");
+    FixtureTree.write(root, PODS, CONTAINERS_PER_POD, ProcessHandle.current().pid());
+    CgroupTree tree = new CgroupTree(root, root);
+    sampler = new MemorySampler(tree, new ProcessInspector(Paths.get("/proc"), false), 10, 0);
+  }
+
+  @Benchmark
+  public int onePass() {
+    now += 10_000;
+    return sampler.sampleOnce(now);
+  }
+
+  @TearDown(Level.Trial)
+  public void tearDown() throws IOException {
+    try (Stream<Path> s = Files.walk(root)) {
+      s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
+}
