@@ -17,8 +17,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -189,12 +187,7 @@ public final class Agent implements AutoCloseable {
 
   private void onRecord(KmsgRecord r) {
     metrics.recordRead();
-    String wall =
-        bootEpochMillis > 0
-            ? Instant.ofEpochMilli(bootEpochMillis + r.usec() / 1000)
-                .atOffset(ZoneOffset.UTC)
-                .toString()
-            : null;
+    String wall = KmsgReader.wallTime(bootEpochMillis, r.usec());
     for (KernelLine line : r.lines(wall)) {
       parser.accept(line);
     }

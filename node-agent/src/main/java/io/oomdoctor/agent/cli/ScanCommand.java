@@ -10,8 +10,6 @@ import io.oomdoctor.agent.parse.OomReportParser;
 import io.oomdoctor.agent.pod.PodResolver;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
 import picocli.CommandLine.Command;
@@ -65,12 +63,7 @@ final class ScanCommand implements Callable<Integer> {
             new KmsgReader.Handler() {
               @Override
               public void record(KmsgRecord r) {
-                String wall =
-                    bootMillis > 0
-                        ? Instant.ofEpochMilli(bootMillis + r.usec() / 1000)
-                            .atOffset(ZoneOffset.UTC)
-                            .toString()
-                        : null;
+                String wall = KmsgReader.wallTime(bootMillis, r.usec());
                 for (KernelLine l : r.lines(wall)) {
                   parser.accept(l);
                 }

@@ -142,6 +142,15 @@ public final class KmsgReader {
     }
   }
 
+  /** RFC 3339 wall-clock time of a record, or null when the boot time is unknown (0). */
+  public static String wallTime(long bootEpochMillis, long usec) {
+    return bootEpochMillis > 0
+        ? java.time.Instant.ofEpochMilli(bootEpochMillis + usec / 1000)
+            .atOffset(java.time.ZoneOffset.UTC)
+            .toString()
+        : null;
+  }
+
   /** Wall-clock milliseconds of boot, from /proc/uptime; 0 when unreadable. */
   public static long bootEpochMillis(Path procRoot, long nowMillis) {
     try {

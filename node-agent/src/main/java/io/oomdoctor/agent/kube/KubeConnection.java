@@ -123,18 +123,12 @@ public final class KubeConnection {
   /** TLS trusting one CA file and nothing else. */
   static SSLContext trustOnly(Path caFile) {
     try (InputStream in = Files.newInputStream(caFile)) {
-      KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
-      ks.load(null, null);
+      KeyStore ks = emptyKeyStore();
       int i = 0;
       for (Certificate c : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
         ks.setCertificateEntry("ca-" + i++, c);
       }
-      TrustManagerFactory tmf =
-          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-      tmf.init(ks);
-      SSLContext ctx = SSLContext.getInstance("TLS");
-      ctx.init(null, tmf.getTrustManagers(), null);
-      return ctx;
+      return trusting(ks);
     } catch (Exception e) {
       throw new IllegalStateException(
           "cannot load the cluster CA from " + caFile + ": " + e.getMessage(), e);
@@ -144,17 +138,25 @@ public final class KubeConnection {
   /** A context for plain-HTTP connections: trusts nothing, loads nothing. */
   static SSLContext plainOnly() {
     try {
-      KeyStore empty = KeyStore.getInstance(KeyStore.getDefaultType());
-      empty.load(null, null);
-      TrustManagerFactory tmf =
-          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-      tmf.init(empty);
-      SSLContext ctx = SSLContext.getInstance("TLS");
-      ctx.init(null, tmf.getTrustManagers(), null);
-      return ctx;
+      return trusting(emptyKeyStore());
     } catch (Exception e) {
       throw new IllegalStateException("cannot set up a TLS context", e);
     }
+  }
+
+  private static KeyStore emptyKeyStore() throws Exception {
+    KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
+    ks.load(null, null);
+    return ks;
+  }
+
+  private static SSLContext trusting(KeyStore trusted) throws Exception {
+    TrustManagerFactory tmf =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    tmf.init(trusted);
+    SSLContext ctx = SSLContext.getInstance("TLS");
+    ctx.init(null, tmf.getTrustManagers(), null);
+    return ctx;
   }
 
   public String baseUrl() {

@@ -13,14 +13,14 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 /** The node's pods by list and watch, matched by UID and container ID (current or last state). */
-class PodWatcherTest {
+public class PodWatcherTest {
   private static final String CURRENT =
       "c0ffee0000000000000000000000000000000000000000000000000000000001";
   private static final String PREVIOUS =
       "dead000000000000000000000000000000000000000000000000000000000002";
   private static final Duration WAIT = Duration.ofSeconds(15);
 
-  static Pod pod(String name, String node, String containerId) {
+  public static Pod pod(String name, String node, String containerId) {
     return new PodBuilder()
         .withNewMetadata()
         .withName(name)

@@ -68,7 +68,11 @@ public final class RealKernel {
     if (memhog != null) {
       return memhog;
     }
+    // From the module (tests) or from the repository root (the benchmark harness).
     Path src = Paths.get("src/test/c/memhog.c").toAbsolutePath();
+    if (!Files.exists(src)) {
+      src = Paths.get("node-agent/src/test/c/memhog.c").toAbsolutePath();
+    }
     Path out = Paths.get("target/test-bin/memhog").toAbsolutePath();
     try {
       Files.createDirectories(out.getParent());

@@ -1,0 +1,72 @@
+package io.oomdoctor.agent.kube;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.oomdoctor.agent.pod.PodWatcher;
+import io.oomdoctor.agent.pod.PodWatcherTest;
+import io.oomdoctor.agent.testing.MockApiServer;
+import io.oomdoctor.agent.testing.TlsRelay;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The connection a pod makes: HTTPS to the service address, its token, only the cluster's CA. */
+class KubeConnectionTest {
+  @TempDir Path dir;
+
+  @Test
+  void inClusterOverTlsWithTheServiceAccountsTokenAndCa() throws Exception {
+    try (MockApiServer api = MockApiServer.start();
+        TlsRelay relay = new TlsRelay(api.port(), dir)) {
+      Path sa = Files.createDirectories(dir.resolve("serviceaccount"));
+      Files.copy(relay.caCertificate(), sa.resolve("ca.crt"));
+      Files.writeString(sa.resolve("token"), "token-1\n");
+      KubeConnection c = KubeConnection.inCluster("localhost", Integer.toString(relay.port()), sa);
+      assertThat(c.baseUrl()).isEqualTo("https://localhost:" + relay.port());
+
+      HttpResponse<String> r = c.send("GET", "/api/v1/namespaces/default/pods", null);
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(r.request().headers().firstValue("Authorization")).contains("Bearer token-1");
+
+      // The list and the WebSocket watch both go through TLS.
+      api.client()
+          .resource(PodWatcherTest.pod("web-1", "node-a", "c0ffee00000000000000000000000001"))
+          .create();
+      try (PodWatcher watcher = new PodWatcher(c, "node-a", false)) {
+        Awaitility.await().atMost(Duration.ofSeconds(15)).until(() -> watcher.size() == 1);
+        api.client()
+            .resource(PodWatcherTest.pod("web-2", "node-a", "c0ffee00000000000000000000000002"))
+            .create();
+        Awaitility.await().atMost(Duration.ofSeconds(15)).until(() -> watcher.size() == 2);
+      }
+    }
+  }
+
+  @Test
+  void aServerWithAnotherCertificateIsRefused() throws Exception {
+    try (MockApiServer api = MockApiServer.start();
+        TlsRelay relay = new TlsRelay(api.port(), dir)) {
+      Path other = Files.createDirectories(dir.resolve("other"));
+      try (TlsRelay stranger = new TlsRelay(api.port(), other)) {
+        Path sa = Files.createDirectories(dir.resolve("sa"));
+        Files.copy(stranger.caCertificate(), sa.resolve("ca.crt"));
+        Files.writeString(sa.resolve("token"), "t");
+        KubeConnection c =
+            KubeConnection.inCluster("localhost", Integer.toString(relay.port()), sa);
+        assertThatThrownBy(() -> c.send("GET", "/api/v1/pods", null))
+            .isInstanceOf(javax.net.ssl.SSLHandshakeException.class);
+      }
+    }
+  }
+
+  @Test
+  void aMissingCaIsAClearError() {
+    assertThatThrownBy(() -> KubeConnection.inCluster("localhost", "443", dir))
+        .hasMessageContaining("cannot load the cluster CA from");
+  }
+}
