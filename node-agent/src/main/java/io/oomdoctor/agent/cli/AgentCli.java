@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = AgentCli.Version.class,
     description = "Finds kernel OOM kills on this node and says which pod and container they hit.",
-    subcommands = {RunCommand.class, ParseCommand.class, ScanCommand.class})
+    subcommands = {RunCommand.class, ParseCommand.class, ExplainCommand.class, ScanCommand.class})
 public final class AgentCli implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

@@ -35,9 +35,21 @@ final class ParseCommand implements Callable<Integer> {
 
   /** Parses and prints; returns the exit code. Garbled input is counted, never fatal. */
   static int run(List<Path> files, PrintStream out, PrintStream err) throws IOException {
+    return run(files, r -> out.println(Json.line(r)), out, err);
+  }
+
+  /**
+   * Parses kernel log text from files (stdin when none) and hands each attributed report to {@code
+   * sink}; returns the exit code.
+   */
+  static int run(
+      List<Path> files,
+      java.util.function.Consumer<io.oomdoctor.model.evidence.OomReport> sink,
+      PrintStream out,
+      PrintStream err)
+      throws IOException {
     LogLineDecoder decoder = LogLineDecoder.forNow(ZoneId.systemDefault());
-    OomReportParser parser =
-        OomReportParser.collecting(r -> out.println(Json.line(Attribution.attribute(r))));
+    OomReportParser parser = OomReportParser.collecting(r -> sink.accept(Attribution.attribute(r)));
     long garbled = 0;
     int status = 0;
     if (files == null || files.isEmpty()) {

@@ -124,6 +124,23 @@ class AgentCliIT {
   }
 
   @Test
+  void explainSaysWhyAndWhatToDo() {
+    Result r =
+        cli(
+            "explain",
+            FIXTURES.resolve("6.18-v1-tmpfs-shmem.kmsg").toString(),
+            FIXTURES.resolve("5.x-global-oom.journal").toString());
+    assertThat(r.code()).isZero();
+    assertThat(r.out())
+        .contains("OOM kill of memhog (pid 4580)")
+        .contains("cause: PageCacheOrShmem")
+        .contains("was shared memory")
+        .contains("Recommended limit: 60Mi.")
+        .contains("OOM kill of uvicorn (pid 1306511)")
+        .contains("cause: HostOom");
+  }
+
+  @Test
   void unknownOptionsAndBadDurationsAreClearErrors() {
     Result r = cli("run", "--interval", "soon");
     assertThat(r.code()).isEqualTo(2);

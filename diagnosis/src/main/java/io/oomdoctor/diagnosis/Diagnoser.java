@@ -1,0 +1,61 @@
+package io.oomdoctor.diagnosis;
+
+import io.oomdoctor.diagnosis.rules.HostOom;
+import io.oomdoctor.diagnosis.rules.LimitTooLow;
+import io.oomdoctor.diagnosis.rules.MemoryLeak;
+import io.oomdoctor.diagnosis.rules.NativeMemory;
+import io.oomdoctor.diagnosis.rules.PageCacheOrShmem;
+import io.oomdoctor.diagnosis.rules.RuntimeCap;
+import io.oomdoctor.diagnosis.rules.SharedLimit;
+import io.oomdoctor.diagnosis.rules.StartupSpike;
+import io.oomdoctor.diagnosis.rules.UnboundedCache;
+import io.oomdoctor.model.OomKillSpec;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+
+/** Runs every rule over an OomKill's evidence; the strongest finding is the primary cause. */
+public final class Diagnoser {
+  private final List<Rule> rules =
+      List.of(
+          new HostOom(),
+          new RuntimeCap(),
+          new SharedLimit(),
+          new PageCacheOrShmem(),
+          new NativeMemory(),
+          new StartupSpike(),
+          new MemoryLeak(),
+          new UnboundedCache(),
+          new LimitTooLow());
+  private final DiagnosisSettings settings;
+
+  public Diagnoser(DiagnosisSettings settings) {
+    this.settings = settings;
+  }
+
+  public Diagnoser() {
+    this(DiagnosisSettings.DEFAULT);
+  }
+
+  public Diagnosis diagnose(OomKillSpec evidence) {
+    Facts facts = new Facts(evidence);
+    List<Finding> found = new ArrayList<>();
+    for (Rule r : rules) {
+      r.evaluate(facts, settings).ifPresent(found::add);
+    }
+    found.sort(Comparator.comparingDouble(Finding::confidence).reversed());
+    if (found.isEmpty()) {
+      found.add(
+          new Finding(
+              Cause.Unknown,
+              0.1,
+              facts.processName() + " was OOM-killed, but the report holds too little to tell why.",
+              "Check the container's memory graph around the kill; the kernel's report may have been"
+                  + " cut short.",
+              null,
+              Map.of()));
+    }
+    return new Diagnosis(found.get(0), List.copyOf(found.subList(1, found.size())));
+  }
+}

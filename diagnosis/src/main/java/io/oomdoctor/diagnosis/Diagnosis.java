@@ -1,0 +1,31 @@
+package io.oomdoctor.diagnosis;
+
+import java.util.List;
+
+/**
+ * The diagnosis of one OOM kill: the primary finding and the others that also hold, strongest
+ * first.
+ */
+public record Diagnosis(Finding primary, List<Finding> others) {
+  public Cause cause() {
+    return primary.cause();
+  }
+
+  /** The text a person reads (in an event, or from {@code oomdoctor-agent explain}). */
+  public String explain() {
+    StringBuilder sb = new StringBuilder();
+    sb.append(primary.summary()).append(' ').append(primary.fix());
+    if (primary.recommendedLimitBytes() != null) {
+      sb.append(" Recommended limit: ")
+          .append(Bytes.human(primary.recommendedLimitBytes()))
+          .append('.');
+    }
+    if (!primary.runtimeFlags().isEmpty()) {
+      sb.append(" Set: ");
+      primary.runtimeFlags().forEach((k, v) -> sb.append(k).append('=').append(v).append(' '));
+      sb.setLength(sb.length() - 1);
+      sb.append('.');
+    }
+    return sb.toString();
+  }
+}

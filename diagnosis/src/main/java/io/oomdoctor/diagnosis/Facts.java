@@ -1,0 +1,183 @@
+package io.oomdoctor.diagnosis;
+
+import io.oomdoctor.model.OomKillSpec;
+import io.oomdoctor.model.evidence.MemoryTrend;
+import io.oomdoctor.model.evidence.OomReport;
+import io.oomdoctor.model.evidence.OomTask;
+import io.oomdoctor.model.evidence.ProcessInfo;
+import io.oomdoctor.model.evidence.RuntimeCaps;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The figures the rules reason about, derived once from an OomKill's evidence. Every figure may be
+ * missing (a report cut short, a container too young to have a trend); rules check before use.
+ */
+public final class Facts {
+  private static final long PAGE = 4096;
+
+  final OomReport report;
+  final MemoryTrend trend;
+
+  /** The memory limit that was hit, bytes; null for a host OOM or when unknown. */
+  final Long limitBytes;
+
+  /** Usage of the OOM cgroup at the kill, bytes. */
+  final Long usageBytes;
+
+  final long anonRssBytes;
+
+  /** Shared memory (tmpfs, shm) charged to the OOM cgroup, bytes. */
+  final long shmemBytes;
+
+  /** Page cache charged to the OOM cgroup (excluding shmem), bytes. */
+  final long fileBytes;
+
+  /** Processes of the task table other than the pause container, with their resident bytes. */
+  final List<OomTask> tasks;
+
+  /** The victim's runtime caps, from the agent's last look at the container's processes. */
+  final RuntimeCaps caps;
+
+  final Integer processCount;
+  final Integer threadCount;
+
+  /** The victim's parent was in the container too: a worker, not the main process. */
+  final boolean victimIsChild;
+
+  public Facts(OomKillSpec spec) {
+    this.report = spec.report == null ? new OomReport() : spec.report;
+    this.trend = spec.trend;
+    Long limit = report.limitKb == null ? null : report.limitKb * 1024;
+    if (limit == null && spec.pod != null && !"node".equals(report.limitScope)) {
+      limit = spec.pod.containerLimitBytes;
+    }
+    this.limitBytes = limit;
+    this.usageBytes = report.usageKb == null ? null : report.usageKb * 1024;
+    this.anonRssBytes = report.anonRssKb == null ? 0 : report.anonRssKb * 1024;
+    Map<String, Long> stats = report.memcgStats == null ? Map.of() : report.memcgStats;
+    this.shmemBytes = first(stats, "total_shmem", "shmem");
+    // v1 "cache" includes shmem; v2 "file" does too (shmem is file-backed).
+    this.fileBytes = Math.max(0, first(stats, "total_cache", "cache", "file") - shmemBytes);
+    this.tasks =
+        report.tasks == null
+            ? List.of()
+            : report.tasks.stream().filter(t -> !"pause".equals(t.name)).toList();
+    ProcessInfo victim = null;
+    if (spec.processes != null && spec.processes.processes != null) {
+      for (ProcessInfo p : spec.processes.processes) {
+        if (report.pid != null && report.pid.equals(p.pid)) {
+          victim = p;
+        }
+      }
+      if (victim == null) {
+        // The victim may be younger than the agent's last look: take the runtime by name.
+        victim =
+            spec.processes.processes.stream()
+                .filter(
+                    p -> p.caps != null && report.process != null && report.process.equals(p.name))
+                .findFirst()
+                .orElse(
+                    spec.processes.processes.stream()
+                        .filter(p -> p.caps != null)
+                        .findFirst()
+                        .orElse(null));
+      }
+    }
+    this.caps = victim == null ? null : victim.caps;
+    this.processCount = spec.processes == null ? null : spec.processes.processCount;
+    this.threadCount = spec.processes == null ? null : spec.processes.threadCount;
+    boolean child = false;
+    if (spec.processes != null && spec.processes.processes != null && report.pid != null) {
+      ProcessInfo v = victim != null && report.pid.equals(victim.pid) ? victim : null;
+      if (v != null && v.ppid != null) {
+        child = spec.processes.processes.stream().anyMatch(p -> v.ppid.equals(p.pid));
+      }
+    }
+    this.victimIsChild = child;
+  }
+
+  private static long first(Map<String, Long> stats, String... keys) {
+    for (String k : keys) {
+      Long v = stats.get(k);
+      if (v != null && v > 0) {
+        return v;
+      }
+    }
+    return 0;
+  }
+
+  public OomReport report() {
+    return report;
+  }
+
+  public MemoryTrend trend() {
+    return trend;
+  }
+
+  public Long limitBytes() {
+    return limitBytes;
+  }
+
+  public Long usageBytes() {
+    return usageBytes;
+  }
+
+  public long anonRssBytes() {
+    return anonRssBytes;
+  }
+
+  public long shmemBytes() {
+    return shmemBytes;
+  }
+
+  public long fileBytes() {
+    return fileBytes;
+  }
+
+  public List<OomTask> tasks() {
+    return tasks;
+  }
+
+  public RuntimeCaps caps() {
+    return caps;
+  }
+
+  public Integer threadCount() {
+    return threadCount;
+  }
+
+  public Integer processCount() {
+    return processCount;
+  }
+
+  public boolean victimIsChild() {
+    return victimIsChild;
+  }
+
+  public String processName() {
+    return report.process == null ? "a process" : report.process;
+  }
+
+  public Integer pid() {
+    return report.pid;
+  }
+
+  public boolean hostOom() {
+    return OomReport.KIND_GLOBAL.equals(report.kind) || "node".equals(report.limitScope);
+  }
+
+  /** Resident bytes of a task-table row (pages of 4 KiB). */
+  public static long rss(OomTask t) {
+    return t.rssPages == null ? 0 : t.rssPages * PAGE;
+  }
+
+  /** The highest memory the evidence shows: usage at the kill, or the sampled peak. */
+  public long peakBytes() {
+    long peak = usageBytes == null ? 0 : usageBytes;
+    if (trend != null && trend.peakBytes != null) {
+      peak = Math.max(peak, trend.peakBytes);
+    }
+    return peak;
+  }
+}

@@ -1,0 +1,48 @@
+package io.oomdoctor.diagnosis.rules;
+
+import io.oomdoctor.diagnosis.Bytes;
+import io.oomdoctor.diagnosis.Cause;
+import io.oomdoctor.diagnosis.DiagnosisSettings;
+import io.oomdoctor.diagnosis.Facts;
+import io.oomdoctor.diagnosis.Finding;
+import io.oomdoctor.diagnosis.Rule;
+import io.oomdoctor.model.evidence.RuntimeCaps;
+import java.util.Map;
+import java.util.Optional;
+
+/** A JVM whose heap cap sits well under the limit, yet whose resident memory reached it. */
+public final class NativeMemory implements Rule {
+  @Override
+  public Optional<Finding> evaluate(Facts f, DiagnosisSettings s) {
+    RuntimeCaps c = f.caps();
+    Long limit = f.limitBytes();
+    if (c == null || !"jvm".equals(c.runtime) || c.jvmMaxHeapBytes == null || limit == null) {
+      return Optional.empty();
+    }
+    long heap = c.jvmMaxHeapBytes;
+    if (heap > limit * 0.6 || f.anonRssBytes() < limit * 0.8) {
+      return Optional.empty();
+    }
+    long outside = f.anonRssBytes() - heap;
+    String threads = f.threadCount() == null ? "" : ", " + f.threadCount() + " threads";
+    return Optional.of(
+        new Finding(
+            Cause.NativeMemory,
+            f.threadCount() != null && f.threadCount() > 500 ? 0.8 : 0.7,
+            "The heap is capped at "
+                + Bytes.human(heap)
+                + " yet the process held "
+                + Bytes.human(f.anonRssBytes())
+                + " of the "
+                + Bytes.human(limit)
+                + " limit: at least "
+                + Bytes.human(outside)
+                + " outside the heap (direct buffers, metaspace, thread stacks"
+                + threads
+                + ", native libraries).",
+            "Bound direct memory (-XX:MaxDirectMemorySize), metaspace (-XX:MaxMetaspaceSize) and"
+                + " the thread count; find the rest with -XX:NativeMemoryTracking=summary.",
+            null,
+            Map.of("-XX:NativeMemoryTracking", "summary")));
+  }
+}

@@ -1,0 +1,63 @@
+package io.oomdoctor.diagnosis.rules;
+
+import io.oomdoctor.diagnosis.Bytes;
+import io.oomdoctor.diagnosis.Cause;
+import io.oomdoctor.diagnosis.DiagnosisSettings;
+import io.oomdoctor.diagnosis.Facts;
+import io.oomdoctor.diagnosis.Finding;
+import io.oomdoctor.diagnosis.Rule;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Shared memory (a tmpfs emptyDir with medium Memory, /dev/shm) or page cache made up most of the
+ * cgroup's usage: memory the killed process itself never showed as its own.
+ */
+public final class PageCacheOrShmem implements Rule {
+  @Override
+  public Optional<Finding> evaluate(Facts f, DiagnosisSettings s) {
+    Long limit = f.limitBytes();
+    long usage = f.usageBytes() != null ? f.usageBytes() : f.peakBytes();
+    if (limit == null || usage <= 0 || f.hostOom()) {
+      return Optional.empty();
+    }
+    if (f.shmemBytes() >= usage * 0.4) {
+      return Optional.of(
+          new Finding(
+              Cause.PageCacheOrShmem,
+              0.85,
+              Bytes.human(f.shmemBytes())
+                  + " of the "
+                  + Bytes.human(limit)
+                  + " limit ("
+                  + Bytes.percent(f.shmemBytes(), usage)
+                  + " %) was shared memory — files in a tmpfs (an emptyDir with medium: Memory, or"
+                  + " /dev/shm) — while "
+                  + f.processName()
+                  + " itself held only "
+                  + Bytes.human(f.anonRssBytes())
+                  + ".",
+              "Files in a tmpfs count against the limit and cannot be reclaimed: bound the volume"
+                  + " (emptyDir sizeLimit), delete what is no longer needed, or write to disk;"
+                  + " otherwise raise the limit to hold them.",
+              s.withHeadroom(usage),
+              Map.of()));
+    }
+    if (f.fileBytes() >= usage * 0.5) {
+      return Optional.of(
+          new Finding(
+              Cause.PageCacheOrShmem,
+              0.5,
+              Bytes.human(f.fileBytes())
+                  + " of the "
+                  + Bytes.human(limit)
+                  + " limit was page cache; the kernel could not reclaim it fast enough (dirty or"
+                  + " mapped file pages).",
+              "Write with fsync or O_DIRECT to keep dirty pages few, or unmap large files; raise the"
+                  + " limit if the cache is the working set.",
+              s.withHeadroom(usage),
+              Map.of()));
+    }
+    return Optional.empty();
+  }
+}

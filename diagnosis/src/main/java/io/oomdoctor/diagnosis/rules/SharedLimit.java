@@ -1,0 +1,54 @@
+package io.oomdoctor.diagnosis.rules;
+
+import io.oomdoctor.diagnosis.Bytes;
+import io.oomdoctor.diagnosis.Cause;
+import io.oomdoctor.diagnosis.DiagnosisSettings;
+import io.oomdoctor.diagnosis.Facts;
+import io.oomdoctor.diagnosis.Finding;
+import io.oomdoctor.diagnosis.Rule;
+import io.oomdoctor.model.evidence.OomTask;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Several processes share one limit: a worker killed while the container's main process lives on
+ * (Kubernetes then shows no restart at all), or memory spread over several large processes.
+ */
+public final class SharedLimit implements Rule {
+  @Override
+  public Optional<Finding> evaluate(Facts f, DiagnosisSettings s) {
+    Long limit = f.limitBytes();
+    if (limit == null || f.hostOom()) {
+      return Optional.empty();
+    }
+    List<OomTask> large = f.tasks().stream().filter(t -> Facts.rss(t) >= limit / 10).toList();
+    long total = f.tasks().stream().mapToLong(Facts::rss).sum();
+    if (!f.victimIsChild() && large.size() < 2) {
+      return Optional.empty();
+    }
+    String what =
+        f.victimIsChild()
+            ? "A worker process, "
+                + f.processName()
+                + ", was killed while the container's main process lives on: the pod shows no"
+                + " restart, only the kernel log tells."
+            : large.size()
+                + " processes of the container each held at least a tenth of the "
+                + Bytes.human(limit)
+                + " limit; together the "
+                + f.tasks().size()
+                + " processes held "
+                + Bytes.human(total)
+                + ".";
+    return Optional.of(
+        new Finding(
+            Cause.SharedLimit,
+            f.victimIsChild() ? 0.8 : 0.65,
+            what,
+            "Size the limit for all processes together (workers times the peak of one worker, plus"
+                + " the main process), run fewer workers, or recycle them before they grow.",
+            s.withHeadroom(Math.max(total, f.peakBytes())),
+            Map.of()));
+  }
+}

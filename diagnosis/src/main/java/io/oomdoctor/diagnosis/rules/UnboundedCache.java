@@ -1,0 +1,52 @@
+package io.oomdoctor.diagnosis.rules;
+
+import io.oomdoctor.diagnosis.Bytes;
+import io.oomdoctor.diagnosis.Cause;
+import io.oomdoctor.diagnosis.DiagnosisSettings;
+import io.oomdoctor.diagnosis.Facts;
+import io.oomdoctor.diagnosis.Finding;
+import io.oomdoctor.diagnosis.Rule;
+import io.oomdoctor.model.evidence.MemoryTrend;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Grew to the limit, then stayed there long before the kill: a cache or a runtime that takes what
+ * it is allowed, without a bound of its own.
+ */
+public final class UnboundedCache implements Rule {
+  @Override
+  public Optional<Finding> evaluate(Facts f, DiagnosisSettings s) {
+    MemoryTrend t = f.trend();
+    Long limit = f.limitBytes();
+    if (t == null
+        || limit == null
+        || f.hostOom()
+        || t.secondsToPeak == null
+        || t.containerAgeSeconds == null
+        || t.lastBytes == null) {
+      return Optional.empty();
+    }
+    long atLimitFor = t.containerAgeSeconds - t.secondsToPeak;
+    if (t.containerAgeSeconds < 600
+        || atLimitFor < t.containerAgeSeconds / 2
+        || t.lastBytes < limit * 0.9) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        new Finding(
+            Cause.UnboundedCache,
+            0.6,
+            "Memory rose to the "
+                + Bytes.human(limit)
+                + " limit within "
+                + Math.max(1, t.secondsToPeak / 60)
+                + " minutes and stayed there for "
+                + atLimitFor / 60
+                + " minutes before the kill: something fills whatever room it has.",
+            "Give the cache or the runtime a bound of its own below the limit (a cache size, JVM"
+                + " MaxRAMPercentage, GOMEMLIMIT) instead of relying on the container limit.",
+            null,
+            Map.of()));
+  }
+}

@@ -1,0 +1,238 @@
+package io.oomdoctor.diagnosis;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.oomdoctor.model.OomKillSpec;
+import io.oomdoctor.model.evidence.MemoryTrend;
+import io.oomdoctor.model.evidence.OomReport;
+import io.oomdoctor.model.evidence.ProcessInfo;
+import io.oomdoctor.model.evidence.ProcessSnapshot;
+import io.oomdoctor.model.evidence.RuntimeCaps;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * One scenario per cause, on the reports of real kills (see resources/reports/README.md), with the
+ * agent's trend and process evidence added where the scenario needs it.
+ */
+class DiagnoserTest {
+  static final long MI = Bytes.MI;
+  private static final ObjectMapper JSON =
+      new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+  private final Diagnoser diagnoser = new Diagnoser();
+
+  static OomKillSpec evidence(String report) throws IOException {
+    try (InputStream in = DiagnoserTest.class.getResourceAsStream("/reports/" + report + ".json")) {
+      OomKillSpec spec = new OomKillSpec();
+      spec.report = JSON.readValue(in, OomReport.class);
+      return spec;
+    }
+  }
+
+  static MemoryTrend trend(
+      long ageSec, long growthPerHour, double r2, long windowSec, long peak, long secondsToPeak) {
+    MemoryTrend t = new MemoryTrend();
+    t.containerAgeSeconds = ageSec;
+    t.growthBytesPerHour = growthPerHour;
+    t.fitR2 = r2;
+    t.fitWindowSeconds = windowSec;
+    t.peakBytes = peak;
+    t.lastBytes = peak;
+    t.secondsToPeak = secondsToPeak;
+    t.samples = (int) (ageSec / 10);
+    return t;
+  }
+
+  static ProcessSnapshot processes(int threads, ProcessInfo... ps) {
+    ProcessSnapshot s = new ProcessSnapshot();
+    s.processes = new ArrayList<>(List.of(ps));
+    s.processCount = ps.length;
+    s.threadCount = threads;
+    return s;
+  }
+
+  static ProcessInfo process(int pid, Integer ppid, String name, RuntimeCaps caps) {
+    ProcessInfo p = new ProcessInfo();
+    p.pid = pid;
+    p.ppid = ppid;
+    p.name = name;
+    p.caps = caps;
+    return p;
+  }
+
+  static RuntimeCaps caps(String runtime) {
+    RuntimeCaps c = new RuntimeCaps();
+    c.runtime = runtime;
+    return c;
+  }
+
+  @Test
+  void hostOom() throws IOException {
+    Diagnosis d = diagnoser.diagnose(evidence("5.x-global-oom"));
+    assertThat(d.cause()).isEqualTo(Cause.HostOom);
+    assertThat(d.primary().recommendedLimitBytes()).as("a limit is not the fix").isNull();
+    assertThat(d.primary().summary()).contains("uvicorn (pid 1306511)").contains("582Mi");
+    assertThat(d.primary().fix()).contains("requests equal to limits");
+  }
+
+  @Test
+  void jvmHeapAboveTheLimit() throws IOException {
+    OomKillSpec e = evidence("6.18-v1-jvm-heap-above-limit");
+    RuntimeCaps jvm = caps("jvm");
+    jvm.jvmMaxHeapBytes = 256 * MI;
+    e.processes = processes(18, process(e.report.pid, 1, "java", jvm));
+    Diagnosis d = diagnoser.diagnose(e);
+    assertThat(d.cause()).isEqualTo(Cause.RuntimeCapMisconfigured);
+    assertThat(d.primary().summary()).contains("256Mi").contains("267 %").contains("96Mi");
+    assertThat(d.primary().runtimeFlags())
+        .containsEntry("-Xmx", "68m")
+        .containsEntry("-XX:MaxRAMPercentage", "70.0");
+    assertThat(d.primary().recommendedLimitBytes()).as("fix the flag, keep the limit").isNull();
+    assertThat(d.explain()).contains("-Xmx=68m");
+  }
+
+  @Test
+  void jvmBlindToTheContainer() throws IOException {
+    OomKillSpec e = evidence("6.18-v1-jvm-heap-above-limit");
+    RuntimeCaps jvm = caps("jvm");
+    jvm.jvmUseContainerSupport = false;
+    e.processes = processes(18, process(e.report.pid, 1, "java", jvm));
+    Diagnosis d = diagnoser.diagnose(e);
+    assertThat(d.cause()).isEqualTo(Cause.RuntimeCapMisconfigured);
+    assertThat(d.primary().summary()).contains("-XX:-UseContainerSupport");
+  }
+
+  @Test
+  void nativeMemoryOutsideASmallHeap() throws IOException {
+    OomKillSpec e = evidence("6.18-v1-jvm-heap-above-limit");
+    RuntimeCaps jvm = caps("jvm");
+    jvm.jvmMaxHeapBytes = 32 * MI;
+    e.processes = processes(650, process(e.report.pid, 1, "java", jvm));
+    Diagnosis d = diagnoser.diagnose(e);
+    assertThat(d.cause()).isEqualTo(Cause.NativeMemory);
+    assertThat(d.primary().confidence()).as("many threads").isEqualTo(0.8);
+    assertThat(d.primary().summary())
+        .contains("32Mi")
+        .contains("650 threads")
+        .contains("outside the heap");
+  }
+
+  @Test
+  void workerChildKilledWhileTheMainProcessLives() throws IOException {
+    OomKillSpec e = evidence("6.18-v1-systemd-worker-child-killed");
+    e.processes =
+        processes(
+            2, process(4535, 1, "memhog", null), process(4536, 4535, "gunicorn: worke", null));
+    Diagnosis d = diagnoser.diagnose(e);
+    assertThat(d.cause()).isEqualTo(Cause.SharedLimit);
+    assertThat(d.primary().summary()).contains("gunicorn: worke").contains("no restart");
+    // The task table holds 50,460 kB resident (more than the 48Mi usage): that plus 25 %.
+    assertThat(d.primary().recommendedLimitBytes()).isEqualTo(62 * MI);
+  }
+
+  @Test
+  void tmpfsFilledTheLimit() throws IOException {
+    Diagnosis d = diagnoser.diagnose(evidence("6.18-v1-tmpfs-shmem"));
+    assertThat(d.cause()).isEqualTo(Cause.PageCacheOrShmem);
+    assertThat(d.primary().summary())
+        .contains("47Mi of the 48Mi limit")
+        .contains("tmpfs")
+        .contains("1Mi");
+    assertThat(d.primary().fix()).contains("sizeLimit");
+    assertThat(d.primary().recommendedLimitBytes()).isEqualTo(60 * MI);
+  }
+
+  @Test
+  void leakGetsOneBoundedRaiseAndTheTruth() throws IOException {
+    OomKillSpec e = evidence("6.18-v1-cgroupfs-container-limit");
+    e.trend = trend(3 * 3600, 20 * MI, 0.97, 3 * 3600, 64 * MI, 3 * 3600);
+    Diagnosis d = diagnoser.diagnose(e);
+    assertThat(d.cause()).isEqualTo(Cause.MemoryLeak);
+    assertThat(d.primary().summary())
+        .contains("20Mi an hour")
+        .contains("3 hours")
+        .contains("R² 0.97");
+    assertThat(d.primary().fix()).contains("only delays").contains("80Mi buys about 48 minutes");
+    assertThat(d.primary().recommendedLimitBytes()).isEqualTo(80 * MI);
+  }
+
+  @Test
+  void startupSpike() throws IOException {
+    OomKillSpec e = evidence("6.18-v1-cgroupfs-container-limit");
+    e.trend = trend(20, 0, 0, 10, 64 * MI, 15);
+    Diagnosis d = diagnoser.diagnose(e);
+    assertThat(d.cause()).isEqualTo(Cause.StartupSpike);
+    assertThat(d.primary().summary()).contains("20 s after the container started");
+    assertThat(d.primary().recommendedLimitBytes()).isEqualTo(80 * MI);
+  }
+
+  @Test
+  void limitTooLowForASteadyLoad() throws IOException {
+    OomKillSpec e = evidence("6.18-v1-cgroupfs-container-limit");
+    e.trend = trend(2 * 3600, MI / 10, 0.1, 2 * 3600, 64 * MI, 300);
+    e.trend.lastBytes = 40 * MI; // it did not sit at the limit: a burst of normal load
+    Diagnosis d = diagnoser.diagnose(e);
+    assertThat(d.cause()).isEqualTo(Cause.LimitTooLow);
+    assertThat(d.primary().summary()).contains("64Mi of the 64Mi limit with no growth trend");
+    assertThat(d.primary().recommendedLimitBytes()).isEqualTo(80 * MI);
+  }
+
+  @Test
+  void unboundedCacheSitsAtTheLimit() throws IOException {
+    OomKillSpec e = evidence("6.18-v1-cgroupfs-container-limit");
+    e.trend = trend(3600, MI / 10, 0.2, 3600, 64 * MI, 600);
+    Diagnosis d = diagnoser.diagnose(e);
+    assertThat(d.cause()).isEqualTo(Cause.UnboundedCache);
+    assertThat(d.primary().summary()).contains("within 10 minutes").contains("50 minutes");
+    assertThat(d.others()).extracting(Finding::cause).contains(Cause.LimitTooLow);
+  }
+
+  @Test
+  void nodeOldSpaceAboveTheLimit() throws IOException {
+    OomKillSpec e = evidence("6.18-v1-cgroupfs-container-limit");
+    RuntimeCaps node = caps("node");
+    node.nodeMaxOldSpaceMb = 4096L;
+    e.processes = processes(11, process(e.report.pid, 1, "node", node));
+    Diagnosis d = diagnoser.diagnose(e);
+    assertThat(d.cause()).isEqualTo(Cause.RuntimeCapMisconfigured);
+    assertThat(d.primary().runtimeFlags()).containsEntry("--max-old-space-size", "45");
+  }
+
+  @Test
+  void goWithoutASoftLimitAndGunicornWithoutRecycling() throws IOException {
+    OomKillSpec go = evidence("6.18-v1-cgroupfs-container-limit");
+    go.processes = processes(9, process(go.report.pid, 1, "server", caps("go")));
+    assertThat(diagnoser.diagnose(go).primary().runtimeFlags())
+        .containsEntry("GOMEMLIMIT", "58MiB");
+
+    OomKillSpec gunicorn = evidence("6.18-v1-cgroupfs-container-limit");
+    RuntimeCaps g = caps("gunicorn");
+    g.gunicornWorkers = 4;
+    gunicorn.processes = processes(5, process(gunicorn.report.pid, 1, "gunicorn", g));
+    Diagnosis d = diagnoser.diagnose(gunicorn);
+    assertThat(d.cause()).isEqualTo(Cause.RuntimeCapMisconfigured);
+    assertThat(d.primary().summary()).contains("4 worker(s)");
+    assertThat(d.primary().runtimeFlags()).containsEntry("--max-requests", "1000");
+  }
+
+  @Test
+  void podLimitWithNothingElseKnownIsALimitTooLowOfLowConfidence() throws IOException {
+    Diagnosis d = diagnoser.diagnose(evidence("5.15-aks-v2-systemd-pod-limit"));
+    assertThat(d.cause()).isEqualTo(Cause.LimitTooLow);
+    assertThat(d.primary().confidence()).isLessThan(0.5);
+    assertThat(d.primary().summary()).contains("no earlier samples");
+    assertThat(d.primary().recommendedLimitBytes()).isEqualTo(125 * MI); // 100Mi + 25 %
+  }
+
+  @Test
+  void nothingToGoOn() {
+    Diagnosis d = diagnoser.diagnose(new OomKillSpec());
+    assertThat(d.cause()).isEqualTo(Cause.Unknown);
+    assertThat(d.explain()).contains("too little to tell");
+  }
+}

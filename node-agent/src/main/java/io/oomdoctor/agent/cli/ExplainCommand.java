@@ -1,0 +1,79 @@
+package io.oomdoctor.agent.cli;
+
+import io.oomdoctor.diagnosis.Diagnoser;
+import io.oomdoctor.diagnosis.Diagnosis;
+import io.oomdoctor.diagnosis.Finding;
+import io.oomdoctor.model.OomKillSpec;
+import io.oomdoctor.model.evidence.OomReport;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+/** Kernel log text in, for each kill the diagnosis a person reads. */
+@Command(
+    name = "explain",
+    description =
+        "Like parse, but print for each OOM kill why it happened and what to do (cause, numbers,"
+            + " fix): for a host where only the kernel log is at hand.")
+final class ExplainCommand implements Callable<Integer> {
+  @Parameters(arity = "0..*", paramLabel = "FILE", description = "Files to read; stdin when none.")
+  List<Path> files;
+
+  @Override
+  public Integer call() throws IOException {
+    return run(files, System.out, System.err);
+  }
+
+  static int run(List<Path> files, PrintStream out, PrintStream err) throws IOException {
+    Diagnoser diagnoser = new Diagnoser();
+    return ParseCommand.run(
+        files, r -> out.println(text(r, diagnoser.diagnose(spec(r)))), out, err);
+  }
+
+  private static OomKillSpec spec(OomReport r) {
+    OomKillSpec spec = new OomKillSpec();
+    spec.report = r;
+    return spec;
+  }
+
+  static String text(OomReport r, Diagnosis d) {
+    StringBuilder sb = new StringBuilder();
+    sb.append("OOM kill of ")
+        .append(r.process == null ? "an unknown process" : r.process)
+        .append(r.pid == null ? "" : " (pid " + r.pid + ")");
+    if (r.podUid != null) {
+      sb.append(", pod ").append(r.podUid);
+      if (r.containerId != null) {
+        sb.append(" container ").append(r.containerId, 0, Math.min(12, r.containerId.length()));
+      }
+    }
+    if (r.timestamp != null) {
+      sb.append(" at ").append(r.timestamp);
+    }
+    if (Boolean.FALSE.equals(r.complete)) {
+      sb.append(" [report incomplete: ").append(r.incompleteReason).append(']');
+    }
+    sb.append('\n')
+        .append("  cause: ")
+        .append(d.cause())
+        .append(" — ")
+        .append(d.cause().meaning())
+        .append(String.format(" (confidence %.0f %%)", d.primary().confidence() * 100))
+        .append('\n')
+        .append("  ")
+        .append(d.explain())
+        .append('\n');
+    for (Finding other : d.others()) {
+      sb.append("  also possible: ")
+          .append(other.cause())
+          .append(" — ")
+          .append(other.summary())
+          .append('\n');
+    }
+    return sb.toString();
+  }
+}
