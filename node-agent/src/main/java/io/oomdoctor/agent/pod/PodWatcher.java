@@ -69,8 +69,16 @@ public final class PodWatcher implements PodResolver {
       try {
         String rv = list();
         synced = true;
-        backoff = 1000;
+        long started = System.nanoTime();
         watch(rv);
+        if (System.nanoTime() - started < 1_000_000_000L) {
+          // A watch that ends at once (a proxy closing it, an API server in trouble) must not turn
+          // into a tight loop of lists.
+          Thread.sleep(backoff);
+          backoff = Math.min(60_000, backoff * 2);
+        } else {
+          backoff = 1000;
+        }
       } catch (InterruptedException e) {
         return;
       } catch (Exception e) {
