@@ -15,18 +15,6 @@ public interface CgroupReader {
   /** Everything the agent records for a kill. Empty when the cgroup directory is gone. */
   Optional<CgroupSnapshot> snapshot(Path dir);
 
-  /**
-   * The two figures the sampler records: usage and working set (usage minus inactive file cache),
-   * in bytes. Null when the cgroup is gone.
-   */
-  default long[] usageAndWorkingSet(Path dir) {
-    long usage = usage(dir);
-    if (usage < 0) {
-      return null;
-    }
-    return new long[] {usage, Math.max(0, usage - inactiveFile(dir))};
-  }
-
   /** Current usage in bytes, or -1 when the cgroup is gone. One small read. */
   long usage(Path dir);
 

@@ -67,13 +67,6 @@ public final class MemorySampler {
       boolean container = CgroupTree.isContainer(e);
       boolean look = container && processes != null && (lookAtProcesses || h == null);
       long[] pids = look ? tree.reader().pids(e.dir()) : null;
-      if (h == null) {
-        h = new MemoryHistory(intervalSec, nowSec, startedSec(pids));
-        histories.put(e.key(), h);
-      }
-      h.lastInactiveBytes(inactive);
-      h.add(nowSec, usage, Math.max(0, usage - inactive));
-      sampled++;
       if (look) {
         ProcessSnapshot ps = processes.inspect(pids, nowMillis);
         if (ps != null) {
@@ -83,6 +76,14 @@ public final class MemorySampler {
           alivePids.add(p);
         }
       }
+      if (h == null) {
+        // After the look above, so the start times come from what it read.
+        h = new MemoryHistory(intervalSec, nowSec, startedSec(pids));
+        histories.put(e.key(), h);
+      }
+      h.lastInactiveBytes(inactive);
+      h.add(nowSec, usage, Math.max(0, usage - inactive));
+      sampled++;
     }
     histories.entrySet().removeIf(en -> nowSec - en.getValue().lastSeenSec() > GRACE_SEC);
     lastProcesses.keySet().retainAll(histories.keySet());

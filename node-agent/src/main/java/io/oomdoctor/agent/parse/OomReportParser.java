@@ -57,6 +57,7 @@ public final class OomReportParser {
               + " (\\d+) \\((.*)\\),? (?:UID \\d+, )?total-vm:(.*)$");
   private static final Pattern KB_FIELD = Pattern.compile("([a-z-]+):(\\d+)kB");
   private static final Pattern UID_FIELD = Pattern.compile("UID[: ](\\d+)");
+  private static final Pattern SCORE_ADJ_FIELD = Pattern.compile("oom_score_adj:(-?\\d+)");
   private static final Pattern REAPED =
       Pattern.compile(
           "^oom_reaper: reaped process (\\d+) \\((.*)\\), now anon-rss:(\\d+)kB, file-rss:(\\d+)kB,"
@@ -503,11 +504,11 @@ public final class OomReportParser {
         default -> {}
       }
     }
-    Matcher uid = UID_FIELD.matcher(text(m));
+    Matcher uid = UID_FIELD.matcher(m.group(0));
     if (uid.find()) {
       r.uid = Long.valueOf(uid.group(1));
     }
-    Matcher adj = Pattern.compile("oom_score_adj:(-?\\d+)").matcher(tail);
+    Matcher adj = SCORE_ADJ_FIELD.matcher(tail);
     if (adj.find()) {
       r.oomScoreAdj = Integer.valueOf(adj.group(1));
     }
@@ -519,10 +520,6 @@ public final class OomReportParser {
     r.kernelTimeUs = line.kernelTimeUs();
     r.timestamp = line.wallTime();
     emit();
-  }
-
-  private static String text(Matcher m) {
-    return m.group(0);
   }
 
   private void emit() {

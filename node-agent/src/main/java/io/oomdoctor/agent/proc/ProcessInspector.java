@@ -131,17 +131,13 @@ public final class ProcessInspector {
     return out;
   }
 
-  /** Process start time (clock ticks since boot), or -1. */
+  /**
+   * Start time (clock ticks since boot) of a process as the last {@link #inspect} read it, or -1
+   * when it has not been looked at.
+   */
   public long startTicks(long pid) {
-    String stat = read(procRoot.resolve(Long.toString(pid)).resolve("stat"));
-    if (stat == null) {
-      return -1;
-    }
-    int close = stat.lastIndexOf(')');
-    if (close < 0 || close + 2 > stat.length()) {
-      return -1;
-    }
-    return longAt(stat.substring(close + 2).trim().split(" "), 22 - 3);
+    Known k = known.get(pid);
+    return k == null ? -1 : k.startTicks;
   }
 
   private static long longAt(String[] f, int i) {

@@ -45,9 +45,10 @@ class CgroupReaderTest {
     assertThat(r.pids(V1.resolve(V1_CONTAINER))).containsExactly(4242);
     CgroupSnapshot pod = r.snapshot(V1.resolve(V1_POD)).orElseThrow();
     assertThat(pod.limitBytes).as("9223372036854771712 is no limit").isNull();
-    long[] uw = r.usageAndWorkingSet(V1.resolve(V1_CONTAINER));
-    assertThat(uw[0]).isEqualTo(c.usageBytes);
-    assertThat(uw[1]).isEqualTo(c.usageBytes - c.stats.get("total_inactive_file"));
+    Path dir = V1.resolve(V1_CONTAINER);
+    assertThat(r.usage(dir)).isEqualTo(c.usageBytes);
+    assertThat(r.usage(dir) - r.inactiveFile(dir))
+        .isEqualTo(c.usageBytes - c.stats.get("total_inactive_file"));
   }
 
   @Test
@@ -57,7 +58,7 @@ class CgroupReaderTest {
     CgroupSnapshot s = r.snapshot(gone).orElseThrow(); // the directory is there, its files are not
     assertThat(s.usageBytes).isNull();
     assertThat(s.limitBytes).isNull();
-    assertThat(r.usageAndWorkingSet(gone)).isNull();
+    assertThat(r.usage(gone)).as("gone").isEqualTo(-1);
     assertThat(r.snapshot(V1.resolve("kubepods/nope"))).isEmpty();
     assertThat(r.pids(V1.resolve("kubepods/nope"))).isEmpty();
   }
@@ -79,7 +80,8 @@ class CgroupReaderTest {
         .containsEntry("shmem", 2297856L)
         .hasSize(33);
     assertThat(r.pids(V2.resolve(V2_CONTAINER))).containsExactly(181537, 181574, 181575);
-    assertThat(r.usageAndWorkingSet(V2.resolve(V2_CONTAINER)))
+    Path dir = V2.resolve(V2_CONTAINER);
+    assertThat(new long[] {r.usage(dir), r.usage(dir) - r.inactiveFile(dir)})
         .containsExactly(101642240L, 101642240L - 86016);
   }
 
