@@ -3,15 +3,56 @@ package io.oomdoctor.model;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.util.List;
+import java.util.Map;
 
 /** What the operator concluded about an OomKill. Written only through the status subresource. */
 public class OomKillStatus {
   @JsonPropertyDescription("Generation of the OomKill that this status describes.")
   public Long observedGeneration;
 
-  @JsonPropertyDescription("Primary cause found by the diagnosis (e.g. MemoryLeak, LimitTooLow).")
+  @JsonPropertyDescription(
+      "Primary cause found by the diagnosis: MemoryLeak, UnboundedCache, LimitTooLow,"
+          + " StartupSpike, NativeMemory, PageCacheOrShmem, RuntimeCap, SharedLimit, HostOom or"
+          + " Unknown.")
   public String cause;
 
-  @JsonPropertyDescription("Conditions of this OomKill (Diagnosed).")
+  @JsonPropertyDescription("Confidence in the primary cause, from 0 to 1.")
+  public Double confidence;
+
+  @JsonPropertyDescription("One plain sentence with the numbers: what happened and why.")
+  public String summary;
+
+  @JsonPropertyDescription("What to do about it.")
+  public String fix;
+
+  @JsonPropertyDescription(
+      "Memory limit the evidence supports (peak plus the policy's headroom, within its bounds),"
+          + " e.g. 160Mi; empty when raising the limit is not the fix.")
+  public String recommendedLimit;
+
+  @JsonPropertyDescription("The recommended limit in bytes.")
+  public Long recommendedLimitBytes;
+
+  @JsonPropertyDescription(
+      "Runtime settings to use instead of (or with) a new limit, e.g. JAVA_TOOL_OPTIONS or"
+          + " GOMEMLIMIT values.")
+  public Map<String, String> runtimeFlags;
+
+  @JsonPropertyDescription("Other causes that also fit the evidence, strongest first.")
+  public List<String> otherCauses;
+
+  @JsonPropertyDescription("The workload that owns the pod, when one was found.")
+  public WorkloadReference workload;
+
+  @JsonPropertyDescription(
+      "The OomPolicy that selects the pod; empty when none does (the kill is still diagnosed).")
+  public String policy;
+
+  @JsonPropertyDescription("When the operator diagnosed this kill (RFC 3339).")
+  public String diagnosedAt;
+
+  @JsonPropertyDescription(
+      "Conditions of this OomKill: Diagnosed (False with a reason when the evidence could not be"
+          + " trusted, e.g. NodeMismatch).")
   public List<Condition> conditions;
 }

@@ -4,6 +4,7 @@ import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceColumnDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionVersion;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaProps;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -25,13 +26,51 @@ import java.util.Map;
 public final class CrdPostProcessor {
   /** Generated CRD file name → resource class whose annotations give the column order. */
   static final Map<String, Class<?>> RESOURCES =
-      Map.of("oomkills.oomdoctor.io-v1.yml", OomKill.class);
+      Map.of(
+          "oomkills.oomdoctor.io-v1.yml", OomKill.class,
+          "oompolicies.oomdoctor.io-v1.yml", OomPolicy.class);
 
   static final String HEADER =
       "# Generated from the model module's Java types; do not edit.\n"
           + "# Regenerate: mvn -pl model process-test-classes -Doomdoctor.crds.write=true\n";
 
   private CrdPostProcessor() {}
+
+  /** What kubectl explain says of the fields of a standard Kubernetes condition. */
+  static final Map<String, String> CONDITION_FIELDS =
+      Map.of(
+          "type", "Type of the condition (e.g. Ready, Invalid, Diagnosed).",
+          "status", "True, False or Unknown.",
+          "reason", "Machine-readable reason for the condition's last transition, in CamelCase.",
+          "message", "Human-readable details of the condition's last transition.",
+          "lastTransitionTime", "When the condition last changed status (RFC 3339).",
+          "observedGeneration", "Generation of the resource that the condition was set for.");
+
+  /** Documents the fields of every {@code conditions} list (the generator leaves them bare). */
+  static void describeConditions(JSONSchemaProps schema) {
+    if (schema == null || schema.getProperties() == null) {
+      return;
+    }
+    for (Map.Entry<String, JSONSchemaProps> e : schema.getProperties().entrySet()) {
+      JSONSchemaProps p = e.getValue();
+      if ("conditions".equals(e.getKey()) && p.getItems() != null) {
+        JSONSchemaProps item = p.getItems().getSchema();
+        if (item != null && item.getProperties() != null) {
+          item.getProperties()
+              .forEach(
+                  (name, field) -> {
+                    if (field.getDescription() == null && CONDITION_FIELDS.containsKey(name)) {
+                      field.setDescription(CONDITION_FIELDS.get(name));
+                    }
+                  });
+        }
+      }
+      describeConditions(p);
+      if (p.getItems() != null) {
+        describeConditions(p.getItems().getSchema());
+      }
+    }
+  }
 
   public static void main(String[] args) throws IOException {
     Path generated = Paths.get(args[0]);
@@ -54,6 +93,7 @@ public final class CrdPostProcessor {
             new ArrayList<>(v.getAdditionalPrinterColumns());
         cols.sort(Comparator.comparingInt(c -> order.indexOf(c.getName())));
         v.setAdditionalPrinterColumns(cols);
+        describeConditions(v.getSchema().getOpenAPIV3Schema());
       }
       String out = HEADER + serialization.asYaml(crd);
       Files.writeString(file, out, StandardCharsets.UTF_8);

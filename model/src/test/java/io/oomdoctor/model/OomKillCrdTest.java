@@ -50,7 +50,7 @@ class OomKillCrdTest {
     assertDescribed("spec", spec);
   }
 
-  private static void assertDescribed(String path, JSONSchemaProps p) {
+  static void assertDescribed(String path, JSONSchemaProps p) {
     if (p.getProperties() != null) {
       for (Map.Entry<String, JSONSchemaProps> e : p.getProperties().entrySet()) {
         assertThat(e.getValue().getDescription())

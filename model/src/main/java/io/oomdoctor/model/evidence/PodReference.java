@@ -1,6 +1,7 @@
 package io.oomdoctor.model.evidence;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import java.util.Map;
 
 /** The pod and container a kill was attributed to, as the agent resolved it on its node. */
 public class PodReference {
@@ -27,4 +28,16 @@ public class PodReference {
 
   @JsonPropertyDescription("Pod QoS class from the pod status.")
   public String qosClass;
+
+  @JsonPropertyDescription(
+      "Labels of the pod, so that policies can select a kill whose pod is already gone.")
+  public Map<String, String> labels;
+
+  @JsonPropertyDescription(
+      "Kind of the pod's controlling owner (e.g. ReplicaSet, StatefulSet, Job); null for a bare"
+          + " pod.")
+  public String ownerKind;
+
+  @JsonPropertyDescription("Name of the pod's controlling owner.")
+  public String ownerName;
 }

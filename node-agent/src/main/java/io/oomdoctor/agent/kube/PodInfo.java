@@ -11,7 +11,16 @@ import java.util.Map;
 @JsonIgnoreProperties(ignoreUnknown = true)
 public record PodInfo(Meta metadata, Spec spec, Status status) {
   @JsonIgnoreProperties(ignoreUnknown = true)
-  public record Meta(String name, String namespace, String uid, String resourceVersion) {}
+  public record Meta(
+      String name,
+      String namespace,
+      String uid,
+      String resourceVersion,
+      Map<String, String> labels,
+      List<OwnerReference> ownerReferences) {}
+
+  @JsonIgnoreProperties(ignoreUnknown = true)
+  public record OwnerReference(String kind, String name, Boolean controller) {}
 
   @JsonIgnoreProperties(ignoreUnknown = true)
   public record Spec(String nodeName, List<Container> containers, List<Container> initContainers) {}

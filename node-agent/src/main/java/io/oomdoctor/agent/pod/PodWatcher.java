@@ -237,6 +237,15 @@ public final class PodWatcher implements PodResolver {
     ref.name = pod.metadata().name();
     ref.uid = pod.metadata().uid();
     ref.qosClass = pod.status() == null ? null : pod.status().qosClass();
+    ref.labels = pod.metadata().labels();
+    if (pod.metadata().ownerReferences() != null) {
+      for (PodInfo.OwnerReference o : pod.metadata().ownerReferences()) {
+        if (Boolean.TRUE.equals(o.controller())) {
+          ref.ownerKind = o.kind();
+          ref.ownerName = o.name();
+        }
+      }
+    }
     PodInfo.ContainerStatus cs = containerStatus(pod, containerId);
     if (cs != null) {
       ref.container = cs.name();

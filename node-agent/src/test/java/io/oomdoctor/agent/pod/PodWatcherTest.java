@@ -25,6 +25,14 @@ public class PodWatcherTest {
         .withNewMetadata()
         .withName(name)
         .withNamespace("shop")
+        .addToLabels("app", "web")
+        .addNewOwnerReference()
+        .withApiVersion("apps/v1")
+        .withKind("ReplicaSet")
+        .withName("web-5d9c7")
+        .withUid("rs-uid")
+        .withController(true)
+        .endOwnerReference()
         .endMetadata()
         .withNewSpec()
         .withNodeName(node)
@@ -83,6 +91,9 @@ public class PodWatcherTest {
         assertThat(ref.containerLimitBytes).isEqualTo(256L << 20);
         assertThat(ref.containerRequestBytes).isEqualTo(128L << 20);
         assertThat(ref.qosClass).isEqualTo("Burstable");
+        assertThat(ref.labels).containsEntry("app", "web");
+        assertThat(ref.ownerKind).isEqualTo("ReplicaSet");
+        assertThat(ref.ownerName).isEqualTo("web-5d9c7");
         assertThat(watcher.runtimeOf(uid, CURRENT)).isEqualTo("cri-o");
         assertThat(watcher.resolve(uid, PREVIOUS).container)
             .as("the killed, restarted container")
