@@ -20,13 +20,13 @@ import org.junit.jupiter.api.Test;
  * One scenario per cause, on the reports of real kills (see resources/reports/README.md), with the
  * agent's trend and process evidence added where the scenario needs it.
  */
-class DiagnoserTest {
+public class DiagnoserTest {
   static final long MI = Bytes.MI;
   private static final ObjectMapper JSON =
       new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
   private final Diagnoser diagnoser = new Diagnoser();
 
-  static OomKillSpec evidence(String report) throws IOException {
+  public static OomKillSpec evidence(String report) throws IOException {
     try (InputStream in = DiagnoserTest.class.getResourceAsStream("/reports/" + report + ".json")) {
       OomKillSpec spec = new OomKillSpec();
       spec.report = JSON.readValue(in, OomReport.class);
@@ -34,7 +34,7 @@ class DiagnoserTest {
     }
   }
 
-  static MemoryTrend trend(
+  public static MemoryTrend trend(
       long ageSec, long growthPerHour, double r2, long windowSec, long peak, long secondsToPeak) {
     MemoryTrend t = new MemoryTrend();
     t.containerAgeSeconds = ageSec;
@@ -48,7 +48,7 @@ class DiagnoserTest {
     return t;
   }
 
-  static ProcessSnapshot processes(int threads, ProcessInfo... ps) {
+  public static ProcessSnapshot processes(int threads, ProcessInfo... ps) {
     ProcessSnapshot s = new ProcessSnapshot();
     s.processes = new ArrayList<>(List.of(ps));
     s.processCount = ps.length;
@@ -56,7 +56,7 @@ class DiagnoserTest {
     return s;
   }
 
-  static ProcessInfo process(int pid, Integer ppid, String name, RuntimeCaps caps) {
+  public static ProcessInfo process(int pid, Integer ppid, String name, RuntimeCaps caps) {
     ProcessInfo p = new ProcessInfo();
     p.pid = pid;
     p.ppid = ppid;
@@ -65,7 +65,7 @@ class DiagnoserTest {
     return p;
   }
 
-  static RuntimeCaps caps(String runtime) {
+  public static RuntimeCaps caps(String runtime) {
     RuntimeCaps c = new RuntimeCaps();
     c.runtime = runtime;
     return c;

@@ -12,8 +12,8 @@ public class OomKillStatus {
 
   @JsonPropertyDescription(
       "Primary cause found by the diagnosis: MemoryLeak, UnboundedCache, LimitTooLow,"
-          + " StartupSpike, NativeMemory, PageCacheOrShmem, RuntimeCap, SharedLimit, HostOom or"
-          + " Unknown.")
+          + " StartupSpike, NativeMemory, PageCacheOrShmem, RuntimeCapMisconfigured, SharedLimit, HostOom"
+          + " or Unknown.")
   public String cause;
 
   @JsonPropertyDescription("Confidence in the primary cause, from 0 to 1.")

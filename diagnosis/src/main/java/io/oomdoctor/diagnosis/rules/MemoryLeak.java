@@ -36,7 +36,7 @@ public final class MemoryLeak implements Rule {
         || t.fitWindowSeconds < MIN_WINDOW_SECONDS) {
       return Optional.empty();
     }
-    long bump = Bytes.roundUpMi(limit * (1 + s.leakBumpPercent() / 100.0));
+    long bump = s.clamp(Bytes.roundUpMi(limit * (1 + s.leakBumpPercent() / 100.0)));
     Duration buys = Duration.ofSeconds(Math.round((bump - limit) * 3600.0 / t.growthBytesPerHour));
     return Optional.of(
         new Finding(
@@ -51,14 +51,18 @@ public final class MemoryLeak implements Rule {
                 + ") until it reached the "
                 + Bytes.human(limit)
                 + " limit: a leak.",
-            "Raising the limit only delays the next kill: "
-                + Bytes.human(bump)
-                + " buys about "
-                + human(buys)
-                + " at this rate. Find the leak (a heap dump or allocation profile of a pod near"
+            (bump > limit
+                    ? "Raising the limit only delays the next kill: "
+                        + Bytes.human(bump)
+                        + " buys about "
+                        + human(buys)
+                        + " at this rate."
+                    : "The limit is already at the policy's maximum; raising it would only delay"
+                        + " the next kill.")
+                + " Find the leak (a heap dump or allocation profile of a pod near"
                 + " its limit); meanwhile recycle workers or restart on a schedule shorter than"
                 + " that.",
-            bump,
+            bump > limit ? bump : null,
             Map.of()));
   }
 

@@ -1,0 +1,79 @@
+package io.oomdoctor.operator;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.Operator;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import java.time.Clock;
+
+/**
+ * The operator: both reconcilers on one JOSDK {@link Operator}. Status is patched with JSON merge
+ * patches (not server-side apply), which every API server and the mock server in tests accept.
+ */
+public final class OomDoctorOperator implements AutoCloseable {
+  private final Operator operator;
+  private final OperatorMetrics metrics;
+
+  /**
+   * @param leaderElection null to reconcile without a Lease (one replica)
+   * @param closeClient whether stopping the operator closes the client
+   */
+  public OomDoctorOperator(
+      KubernetesClient client,
+      OperatorSettings settings,
+      OperatorMetrics metrics,
+      Clock clock,
+      LeaderElectionConfiguration leaderElection,
+      boolean closeClient) {
+    this.metrics = metrics;
+    this.operator =
+        new Operator(
+            o -> {
+              o.withKubernetesClient(client)
+                  .withUseSSAToPatchPrimaryResource(false)
+                  .withCloseClientOnStop(closeClient)
+                  .withConcurrentReconciliationThreads(4);
+              if (leaderElection != null) {
+                o.withLeaderElectionConfiguration(leaderElection);
+              }
+            });
+    String[] namespaces = settings.namespaces().toArray(String[]::new);
+    operator.register(
+        new OomKillReconciler(client, settings, metrics, clock),
+        c -> {
+          if (namespaces.length > 0) {
+            c.settingNamespaces(namespaces);
+          }
+        });
+    operator.register(
+        new OomPolicyReconciler(client, settings, metrics, clock),
+        c -> {
+          if (namespaces.length > 0) {
+            c.settingNamespaces(namespaces);
+          }
+        });
+  }
+
+  public OomDoctorOperator start() {
+    operator.start();
+    return this;
+  }
+
+  public Operator operator() {
+    return operator;
+  }
+
+  public OperatorMetrics metrics() {
+    return metrics;
+  }
+
+  /** Started, and every informer is healthy. */
+  public boolean ready() {
+    var info = operator.getRuntimeInfo();
+    return info.isStarted() && info.allEventSourcesAreHealthy();
+  }
+
+  @Override
+  public void close() {
+    operator.stop();
+  }
+}

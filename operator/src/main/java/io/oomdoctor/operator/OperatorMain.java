@@ -1,0 +1,181 @@
+package io.oomdoctor.operator;
+
+import io.fabric8.kubernetes.client.Config;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code oomdoctor-operator}: the cluster side of OOM Doctor. Every flag can be set by env. */
+@Command(
+    name = "oomdoctor-operator",
+    mixinStandardHelpOptions = true,
+    versionProvider = OperatorMain.Version.class,
+    description =
+        "Diagnoses OomKills (status + a Warning Event on the Pod) and reconciles OomPolicies.")
+public final class OperatorMain implements Callable<Integer> {
+  private static final Logger LOG = LoggerFactory.getLogger(OperatorMain.class);
+  private static final Path SA_NAMESPACE =
+      Path.of("/var/run/secrets/kubernetes.io/serviceaccount/namespace");
+
+  @Option(
+      names = "--kubeconfig",
+      defaultValue = "${env:OOMDOCTOR_KUBECONFIG}",
+      description =
+          "Kubeconfig file; default: in-cluster service account, else $KUBECONFIG/~/.kube/config")
+  Path kubeconfig;
+
+  @Option(
+      names = "--namespaces",
+      split = ",",
+      defaultValue = "${env:OOMDOCTOR_NAMESPACES}",
+      description = "Namespaces to watch (comma-separated); default: all")
+  String[] namespaces;
+
+  @Option(
+      names = "--leader-election",
+      negatable = true,
+      defaultValue = "${env:OOMDOCTOR_LEADER_ELECTION:-true}",
+      fallbackValue = "true",
+      description = "Run with a Lease so that only one replica acts (default: true)")
+  boolean leaderElection;
+
+  @Option(
+      names = "--lease-name",
+      defaultValue = "${env:OOMDOCTOR_LEASE_NAME:-oomdoctor-operator}",
+      description = "Name of the Lease (default: ${DEFAULT-VALUE})")
+  String leaseName;
+
+  @Option(
+      names = "--lease-namespace",
+      defaultValue = "${env:OOMDOCTOR_LEASE_NAMESPACE}",
+      description = "Namespace of the Lease; default: the operator's own")
+  String leaseNamespace;
+
+  @Option(
+      names = "--identity",
+      defaultValue = "${env:OOMDOCTOR_IDENTITY:-${env:HOSTNAME:-oomdoctor-operator}}",
+      description = "This replica's name in the Lease and in Events")
+  String identity;
+
+  @Option(
+      names = "--http-port",
+      defaultValue = "${env:OOMDOCTOR_HTTP_PORT:-9403}",
+      description = "Port of /metrics, /healthz and /readyz; 0 for any (default: ${DEFAULT-VALUE})")
+  int httpPort;
+
+  @Option(
+      names = "--retention",
+      defaultValue = "${env:OOMDOCTOR_RETENTION:-168h}",
+      description = "How long OomKills are kept (default: ${DEFAULT-VALUE})")
+  String retention;
+
+  @Option(
+      names = "--keep-per-workload",
+      defaultValue = "${env:OOMDOCTOR_KEEP_PER_WORKLOAD:-50}",
+      description = "OomKills kept per workload container (default: ${DEFAULT-VALUE})")
+  int keepPerWorkload;
+
+  @Option(
+      names = "--event-window",
+      defaultValue = "${env:OOMDOCTOR_EVENT_WINDOW:-10m}",
+      description =
+          "Kills of one pod with one cause within this update one Event (default: ${DEFAULT-VALUE})")
+  String eventWindow;
+
+  public static void main(String[] args) {
+    System.exit(new CommandLine(new OperatorMain()).execute(args));
+  }
+
+  /** The settings these flags give; fails with a clear message on a malformed value. */
+  OperatorSettings settings() {
+    Duration keep = Quantities.duration(retention);
+    Duration window = Quantities.duration(eventWindow);
+    if (keep == null || keep.isZero()) {
+      throw new CommandLine.ParameterException(
+          new CommandLine(this), "--retention must be a duration like 168h, not " + retention);
+    }
+    if (window == null) {
+      throw new CommandLine.ParameterException(
+          new CommandLine(this), "--event-window must be a duration like 10m, not " + eventWindow);
+    }
+    if (keepPerWorkload < 1) {
+      throw new CommandLine.ParameterException(
+          new CommandLine(this), "--keep-per-workload must be at least 1");
+    }
+    Set<String> ns = new LinkedHashSet<>();
+    if (namespaces != null) {
+      Arrays.stream(namespaces).map(String::trim).filter(s -> !s.isEmpty()).forEach(ns::add);
+    }
+    return new OperatorSettings(ns, keep, keepPerWorkload, window, identity);
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    OperatorSettings settings = settings();
+    Config config =
+        kubeconfig != null
+            ? Config.fromKubeconfig(null, Files.readString(kubeconfig), kubeconfig.toString())
+            : Config.autoConfigure(null);
+    KubernetesClient client = new KubernetesClientBuilder().withConfig(config).build();
+    LeaderElectionConfiguration le = null;
+    if (leaderElection) {
+      String ns = leaseNamespace;
+      if (ns == null && Files.isReadable(SA_NAMESPACE)) {
+        ns = Files.readString(SA_NAMESPACE).trim();
+      }
+      if (ns == null) {
+        ns = config.getNamespace() == null ? "default" : config.getNamespace();
+      }
+      le = new LeaderElectionConfiguration(leaseName, ns, identity);
+    }
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    OomDoctorOperator operator =
+        new OomDoctorOperator(
+            client, settings, new OperatorMetrics(registry), Clock.systemUTC(), le, true);
+    CountDownLatch stopped = new CountDownLatch(1);
+    try (HttpEndpoint http = new HttpEndpoint(httpPort, registry, operator::ready)) {
+      Runtime.getRuntime()
+          .addShutdownHook(
+              new Thread(
+                  () -> {
+                    operator.close();
+                    stopped.countDown();
+                  },
+                  "operator-shutdown"));
+      operator.start();
+      LOG.info(
+          "OOM Doctor operator {} started (namespaces: {}, leader election: {}, http: {})",
+          identity,
+          settings.namespaces().isEmpty() ? "all" : settings.namespaces(),
+          le == null ? "off" : le.getLeaseNamespace().orElse("") + "/" + le.getLeaseName(),
+          http.port());
+      stopped.await();
+    }
+    return 0;
+  }
+
+  /** The version from the jar's manifest. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String v = OperatorMain.class.getPackage().getImplementationVersion();
+      return new String[] {"oomdoctor-operator " + (v == null ? "dev" : v)};
+    }
+  }
+}

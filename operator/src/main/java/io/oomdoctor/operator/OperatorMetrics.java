@@ -1,0 +1,100 @@
+package io.oomdoctor.operator;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+
+/** The operator's Prometheus metrics. */
+public final class OperatorMetrics {
+  private final MeterRegistry registry;
+  private final Map<String, Integer> recommendations = new ConcurrentHashMap<>();
+  private final MultiGauge recommendationGauge;
+
+  public OperatorMetrics(MeterRegistry registry) {
+    this.registry = registry;
+    this.recommendationGauge =
+        MultiGauge.builder("oomdoctor_recommendations")
+            .description("Recommendations held in OomPolicy status, by namespace and policy")
+            .register(registry);
+  }
+
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  public void killDiagnosed(String namespace, String workload, String container, String cause) {
+    Counter.builder("oomdoctor_kills")
+        .description("OOM kills diagnosed, by namespace, workload, container and cause")
+        .tags(
+            "namespace", nz(namespace),
+            "workload", nz(workload),
+            "container", nz(container),
+            "cause", nz(cause))
+        .register(registry)
+        .increment();
+  }
+
+  public void applied(String namespace, String workload, String container) {
+    Counter.builder("oomdoctor_applies")
+        .description("Memory limits the operator changed in workloads")
+        .tags("namespace", nz(namespace), "workload", nz(workload), "container", nz(container))
+        .register(registry)
+        .increment();
+  }
+
+  public void recommendations(String namespace, String policy, int count) {
+    recommendations.put(namespace + "/" + policy, count);
+    recommendationGauge.register(
+        recommendations.entrySet().stream()
+            .map(
+                e -> {
+                  String[] np = e.getKey().split("/", 2);
+                  return MultiGauge.Row.of(
+                      Tags.of("namespace", np[0], "policy", np[1]), e.getValue());
+                })
+            .toList(),
+        true);
+  }
+
+  public void policyGone(String namespace, String policy) {
+    recommendations.remove(namespace + "/" + policy);
+    recommendations(namespace, policy, 0);
+    recommendations.remove(namespace + "/" + policy);
+  }
+
+  /** Times one reconcile and counts it as an error when it throws. */
+  public <T> T timed(String controller, Supplier<T> reconcile) {
+    Timer.Sample sample = Timer.start(registry);
+    String outcome = "success";
+    try {
+      return reconcile.get();
+    } catch (RuntimeException e) {
+      outcome = "error";
+      Counter.builder("oomdoctor_reconcile_errors")
+          .description("Reconciles that ended in an error (they are retried)")
+          .tags("controller", controller, "error", e.getClass().getSimpleName())
+          .register(registry)
+          .increment();
+      throw e;
+    } finally {
+      sample.stop(
+          Timer.builder("oomdoctor_reconcile")
+              .description("Time spent in one reconcile")
+              .tags(
+                  List.of(
+                      io.micrometer.core.instrument.Tag.of("controller", controller),
+                      io.micrometer.core.instrument.Tag.of("outcome", outcome)))
+              .register(registry));
+    }
+  }
+
+  private static String nz(String s) {
+    return s == null || s.isEmpty() ? "none" : s;
+  }
+}
