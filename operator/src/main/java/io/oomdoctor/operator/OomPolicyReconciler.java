@@ -114,7 +114,9 @@ public class OomPolicyReconciler implements Reconciler<OomPolicy> {
         kills
             .list(ns, k -> k.getStatus() != null && name.equals(k.getStatus().policy))
             .filter(k -> Conditions.isTrue(k.getStatus().conditions, "Diagnosed"))
-            .sorted(Comparator.comparing(k -> OomKillReconciler.created(k, Instant.EPOCH)))
+            .sorted(
+                Comparator.comparing((OomKill k) -> OomKillReconciler.created(k, Instant.EPOCH))
+                    .thenComparing(k -> k.getMetadata().getName()))
             .toList();
     Map<WorkloadReference, Map<String, List<OomKill>>> groups = new LinkedHashMap<>();
     for (OomKill k : mine) {

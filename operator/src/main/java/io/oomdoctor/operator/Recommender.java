@@ -46,10 +46,25 @@ public final class Recommender {
 
   private Recommender() {}
 
+  /**
+   * The kills a change has not answered yet: those after the kill that triggered it, or (when that
+   * kill is gone) those after its time.
+   */
+  static List<Kill> since(List<Kill> kills, AppliedChanges.Change last) {
+    if (last == null) {
+      return kills;
+    }
+    for (int i = 0; i < kills.size(); i++) {
+      if (kills.get(i).name().equals(last.kill())) {
+        return kills.subList(i + 1, kills.size());
+      }
+    }
+    return kills.stream().filter(k -> k.time().isAfter(last.time())).toList();
+  }
+
   public static Decision decide(Policies policy, List<Kill> kills, Target target, Instant now) {
     AppliedChanges.Change last = target.lastChangeOfContainer();
-    List<Kill> considered =
-        last == null ? kills : kills.stream().filter(k -> k.time().isAfter(last.time())).toList();
+    List<Kill> considered = since(kills, last);
     Long current = target.currentLimit();
     if (policy.mode() == OomPolicySpec.Mode.Observe) {
       return new Decision(null, false, null, "ModeObserve", null, considered);
