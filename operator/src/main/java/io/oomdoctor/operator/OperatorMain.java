@@ -3,6 +3,7 @@ package io.oomdoctor.operator;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -98,6 +99,8 @@ public final class OperatorMain implements Callable<Integer> {
           "Kills of one pod with one cause within this update one Event (default: ${DEFAULT-VALUE})")
   String eventWindow;
 
+  private volatile boolean stopping;
+
   public static void main(String[] args) {
     System.exit(new CommandLine(new OperatorMain()).execute(args));
   }
@@ -142,7 +145,28 @@ public final class OperatorMain implements Callable<Integer> {
       if (ns == null) {
         ns = config.getNamespace() == null ? "default" : config.getNamespace();
       }
-      le = new LeaderElectionConfiguration(leaseName, ns, identity);
+      // Losing the Lease while running means another replica may act now: exit, and let the
+      // Deployment start a fresh replica. Not during our own shutdown (exit would deadlock).
+      le =
+          new LeaderElectionConfiguration(
+              leaseName,
+              ns,
+              LeaderElectionConfiguration.LEASE_DURATION_DEFAULT_VALUE,
+              LeaderElectionConfiguration.RENEW_DEADLINE_DEFAULT_VALUE,
+              LeaderElectionConfiguration.RETRY_PERIOD_DEFAULT_VALUE,
+              identity,
+              new LeaderCallbacks(
+                  () -> LOG.info("{} leads: reconciling", identity),
+                  () -> {
+                    if (!stopping) {
+                      LOG.error(
+                          "{} lost the Lease; exiting so that a fresh replica takes over",
+                          identity);
+                      new Thread(() -> System.exit(1), "lease-lost").start();
+                    }
+                  },
+                  leader -> LOG.info("Leader is {}", leader)),
+              false);
     }
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     OomDoctorOperator operator =
@@ -154,6 +178,7 @@ public final class OperatorMain implements Callable<Integer> {
           .addShutdownHook(
               new Thread(
                   () -> {
+                    stopping = true;
                     operator.close();
                     stopped.countDown();
                   },

@@ -94,6 +94,36 @@ final class Cluster implements AutoCloseable {
     return this;
   }
 
+  /** Another replica against the same server, with its own metrics (leader election tests). */
+  OomDoctorOperator replica(
+      LeaderElectionConfiguration le, io.micrometer.core.instrument.MeterRegistry metrics) {
+    return new OomDoctorOperator(client, settings, new OperatorMetrics(metrics), clock, le, false);
+  }
+
+  /**
+   * Lets JOSDK's start-up permission check pass: the mock does not implement
+   * selfsubjectrulesreviews, so it answers with every verb on leases allowed.
+   */
+  void allowLeases() {
+    var review =
+        new io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReviewBuilder()
+            .withNewStatus()
+            .addNewResourceRule()
+            .withApiGroups("coordination.k8s.io")
+            .withResources("leases")
+            .withVerbs("*")
+            .endResourceRule()
+            .withIncomplete(false)
+            .endStatus()
+            .build();
+    server
+        .expect()
+        .post()
+        .withPath("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews")
+        .andReturn(201, review)
+        .always();
+  }
+
   void stopOperator() {
     if (operator != null) {
       operator.close();
