@@ -56,6 +56,19 @@ public final class Diagnoser {
               null,
               Map.of()));
     }
-    return new Diagnosis(found.get(0), List.copyOf(found.subList(1, found.size())));
+    Finding primary = found.get(0);
+    if ("pod".equals(facts.report().limitScope) && primary.cause() != Cause.HostOom) {
+      primary =
+          new Finding(
+              primary.cause(),
+              primary.confidence(),
+              primary.summary()
+                  + " The limit hit was the pod's (all its containers together), not the"
+                  + " container's own.",
+              primary.fix(),
+              primary.recommendedLimitBytes(),
+              primary.runtimeFlags());
+    }
+    return new Diagnosis(primary, List.copyOf(found.subList(1, found.size())));
   }
 }

@@ -11,6 +11,17 @@ public record Diagnosis(Finding primary, List<Finding> others) {
     return primary.cause();
   }
 
+  /** A flag as it is written: -Xmx112m, -XX:MaxRAMPercentage=70.0, GOMEMLIMIT=460MiB. */
+  public static String flag(String name, String value) {
+    if (value == null || value.isEmpty()) {
+      return name;
+    }
+    if (name.equals("-Xmx") || name.equals("-Xms") || name.equals("-Xss")) {
+      return name + value;
+    }
+    return name + "=" + value;
+  }
+
   /** The text a person reads (in an event, or from {@code oomdoctor-agent explain}). */
   public String explain() {
     StringBuilder sb = new StringBuilder();
@@ -22,7 +33,7 @@ public record Diagnosis(Finding primary, List<Finding> others) {
     }
     if (!primary.runtimeFlags().isEmpty()) {
       sb.append(" Set: ");
-      primary.runtimeFlags().forEach((k, v) -> sb.append(k).append('=').append(v).append(' '));
+      primary.runtimeFlags().forEach((k, v) -> sb.append(flag(k, v)).append(' '));
       sb.setLength(sb.length() - 1);
       sb.append('.');
     }

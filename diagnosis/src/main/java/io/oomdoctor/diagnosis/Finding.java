@@ -10,7 +10,8 @@ import java.util.Map;
  * @param summary one plain sentence with the numbers
  * @param fix what to do, one or two sentences
  * @param recommendedLimitBytes the limit to set, or null when changing the limit is not the fix
- * @param runtimeFlags flags or variables to set (name to value), empty when none
+ * @param runtimeFlags flags or variables to set (name to value, in the order to show), empty when
+ *     none; a flag with an empty value stands alone
  */
 public record Finding(
     Cause cause,
@@ -21,6 +22,9 @@ public record Finding(
     Map<String, String> runtimeFlags) {
 
   public Finding {
-    runtimeFlags = runtimeFlags == null ? Map.of() : Map.copyOf(runtimeFlags);
+    runtimeFlags =
+        runtimeFlags == null
+            ? Map.of()
+            : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(runtimeFlags));
   }
 }

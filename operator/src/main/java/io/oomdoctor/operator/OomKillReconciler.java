@@ -192,12 +192,10 @@ public class OomKillReconciler implements Reconciler<OomKill> {
 
     DiagnosisSettings ds =
         rules == null
-            ? DiagnosisSettings.DEFAULT
-            : new DiagnosisSettings(
-                rules.headroomPercent(),
-                DiagnosisSettings.DEFAULT.leakBumpPercent(),
-                rules.minLimitBytes(),
-                rules.maxLimitBytes());
+            ? settings.diagnosis()
+            : settings
+                .diagnosis()
+                .forPolicy(rules.headroomPercent(), rules.minLimitBytes(), rules.maxLimitBytes());
     Diagnosis d = new Diagnoser(ds).diagnose(spec);
     Finding f = d.primary();
     status.cause = f.cause().name();

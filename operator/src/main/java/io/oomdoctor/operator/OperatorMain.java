@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.oomdoctor.diagnosis.DiagnosisSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -101,6 +102,29 @@ public final class OperatorMain implements Callable<Integer> {
 
   private volatile boolean stopping;
 
+  @Option(
+      names = "--leak-window",
+      defaultValue = "${env:OOMDOCTOR_LEAK_WINDOW:-30m}",
+      description =
+          "Steady growth must be seen this long to be called a leak (default: ${DEFAULT-VALUE})")
+  String leakWindow;
+
+  @Option(
+      names = "--startup-window",
+      defaultValue = "${env:OOMDOCTOR_STARTUP_WINDOW:-2m}",
+      description =
+          "A kill this soon after the container started is a startup spike (default:"
+              + " ${DEFAULT-VALUE})")
+  String startupWindow;
+
+  @Option(
+      names = "--plateau-age",
+      defaultValue = "${env:OOMDOCTOR_PLATEAU_AGE:-10m}",
+      description =
+          "A container must be this old to be said to plateau at its limit (default:"
+              + " ${DEFAULT-VALUE})")
+  String plateauAge;
+
   public static void main(String[] args) {
     System.exit(new CommandLine(new OperatorMain()).execute(args));
   }
@@ -125,7 +149,22 @@ public final class OperatorMain implements Callable<Integer> {
     if (namespaces != null) {
       Arrays.stream(namespaces).map(String::trim).filter(s -> !s.isEmpty()).forEach(ns::add);
     }
-    return new OperatorSettings(ns, keep, keepPerWorkload, window, identity);
+    Duration leak = Quantities.duration(leakWindow);
+    Duration startup = Quantities.duration(startupWindow);
+    Duration plateau = Quantities.duration(plateauAge);
+    if (leak == null || startup == null || plateau == null) {
+      throw new CommandLine.ParameterException(
+          new CommandLine(this),
+          "--leak-window, --startup-window and --plateau-age must be durations like 30m");
+    }
+    return new OperatorSettings(
+        ns,
+        keep,
+        keepPerWorkload,
+        window,
+        identity,
+        DiagnosisSettings.DEFAULT.withWindows(
+            leak.toSeconds(), startup.toSeconds(), plateau.toSeconds()));
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.oomdoctor.operator;
 
+import io.oomdoctor.diagnosis.DiagnosisSettings;
 import java.time.Duration;
 import java.util.Set;
 
@@ -11,27 +12,38 @@ import java.util.Set;
  * @param keepPerWorkload how many OomKills are kept per workload container (older ones go first)
  * @param eventWindow repeated kills of one pod and cause within this update one Event's count
  * @param identity this replica's name (events, leader election)
+ * @param diagnosis base settings of the diagnosis (an OomPolicy adds its headroom and bounds)
  */
 public record OperatorSettings(
     Set<String> namespaces,
     Duration retention,
     int keepPerWorkload,
     Duration eventWindow,
-    String identity) {
+    String identity,
+    DiagnosisSettings diagnosis) {
   public static OperatorSettings defaults() {
     return new OperatorSettings(
-        Set.of(), Duration.ofDays(7), 50, Duration.ofMinutes(10), "oomdoctor-operator");
+        Set.of(),
+        Duration.ofDays(7),
+        50,
+        Duration.ofMinutes(10),
+        "oomdoctor-operator",
+        DiagnosisSettings.DEFAULT);
   }
 
   public OperatorSettings withNamespaces(Set<String> ns) {
-    return new OperatorSettings(ns, retention, keepPerWorkload, eventWindow, identity);
+    return new OperatorSettings(ns, retention, keepPerWorkload, eventWindow, identity, diagnosis);
   }
 
   public OperatorSettings withRetention(Duration age, int perWorkload) {
-    return new OperatorSettings(namespaces, age, perWorkload, eventWindow, identity);
+    return new OperatorSettings(namespaces, age, perWorkload, eventWindow, identity, diagnosis);
+  }
+
+  public OperatorSettings withDiagnosis(DiagnosisSettings d) {
+    return new OperatorSettings(namespaces, retention, keepPerWorkload, eventWindow, identity, d);
   }
 
   public OperatorSettings withIdentity(String id) {
-    return new OperatorSettings(namespaces, retention, keepPerWorkload, eventWindow, id);
+    return new OperatorSettings(namespaces, retention, keepPerWorkload, eventWindow, id, diagnosis);
   }
 }

@@ -16,7 +16,6 @@ import java.util.Optional;
  * the next kill, so the recommendation is one bounded raise, and the fix is elsewhere.
  */
 public final class MemoryLeak implements Rule {
-  static final long MIN_WINDOW_SECONDS = 30 * 60;
   static final double MIN_R2 = 0.8;
 
   @Override
@@ -33,7 +32,7 @@ public final class MemoryLeak implements Rule {
     if (t.growthBytesPerHour <= 0
         || t.fitR2 < MIN_R2
         || t.fitWindowSeconds == null
-        || t.fitWindowSeconds < MIN_WINDOW_SECONDS) {
+        || t.fitWindowSeconds < s.leakMinWindowSeconds()) {
       return Optional.empty();
     }
     long bump = s.clamp(Bytes.roundUpMi(limit * (1 + s.leakBumpPercent() / 100.0)));
@@ -73,6 +72,10 @@ public final class MemoryLeak implements Rule {
     if (d.toHours() >= 2) {
       return d.toHours() + " hours";
     }
-    return Math.max(1, d.toMinutes()) + " minutes";
+    if (d.toMinutes() >= 2) {
+      return d.toMinutes() + " minutes";
+    }
+    long sec = Math.max(1, d.toSeconds());
+    return sec == 1 ? "1 second" : sec + " seconds";
   }
 }

@@ -34,17 +34,14 @@ public final class RuntimeCap implements Rule {
   }
 
   private static Optional<Finding> jvm(RuntimeCaps c, long limit) {
-    Map<String, String> flags = new LinkedHashMap<>();
     // Heap at ~70 % of the limit leaves room for metaspace, thread stacks, direct buffers, the
     // code cache and GC structures.
-    flags.put("-XX:MaxRAMPercentage", "70.0");
-    flags.put("-Xmx", (Bytes.roundUpMi(limit * 0.70) / Bytes.MI) + "m");
-    String fix =
-        "Size the heap to about 70 % of the "
-            + Bytes.human(limit)
-            + " limit and let the JVM see the container (drop -XX:-UseContainerSupport); budget"
-            + " direct memory, metaspace and thread stacks in the remaining 30 %.";
+    String xmx = (Bytes.roundUpMi(limit * 0.70) / Bytes.MI) + "m";
+    String budget = "; budget direct memory, metaspace and thread stacks in the remaining 30 %.";
     if (Boolean.FALSE.equals(c.jvmUseContainerSupport)) {
+      Map<String, String> flags = new LinkedHashMap<>();
+      flags.put("-XX:+UseContainerSupport", "");
+      flags.put("-XX:MaxRAMPercentage", "70.0");
       return Optional.of(
           new Finding(
               Cause.RuntimeCapMisconfigured,
@@ -53,16 +50,43 @@ public final class RuntimeCap implements Rule {
                   + " not from the "
                   + Bytes.human(limit)
                   + " container limit.",
-              fix,
+              "Let the JVM see the container (remove -XX:-UseContainerSupport) and size the heap"
+                  + " to about 70 % of the "
+                  + Bytes.human(limit)
+                  + " limit with -XX:MaxRAMPercentage=70.0"
+                  + budget,
               null,
               flags));
     }
     Long heap = c.jvmMaxHeapBytes;
+    boolean fromPercentage = false;
     if (heap == null && c.jvmMaxRamPercentage != null) {
       long base = c.jvmMaxRamBytes != null ? c.jvmMaxRamBytes : limit;
       heap = Math.round(base * c.jvmMaxRamPercentage / 100.0);
+      fromPercentage = true;
     }
     if (heap != null && heap >= limit * 0.9) {
+      Map<String, String> flags = new LinkedHashMap<>();
+      String fix;
+      if (fromPercentage) {
+        flags.put("-XX:MaxRAMPercentage", "70.0");
+        fix =
+            "Size the heap to about 70 % of the "
+                + Bytes.human(limit)
+                + " limit with -XX:MaxRAMPercentage=70.0"
+                + (c.jvmMaxRamBytes != null ? " and drop -XX:MaxRAM" : "")
+                + budget;
+      } else {
+        flags.put("-Xmx", xmx);
+        fix =
+            "Set -Xmx"
+                + xmx
+                + " (about 70 % of the "
+                + Bytes.human(limit)
+                + " limit), or drop -Xmx and use -XX:MaxRAMPercentage=70.0 so that the heap"
+                + " follows the limit"
+                + budget;
+      }
       return Optional.of(
           new Finding(
               Cause.RuntimeCapMisconfigured,

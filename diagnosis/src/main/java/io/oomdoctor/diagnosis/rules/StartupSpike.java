@@ -12,7 +12,6 @@ import java.util.Optional;
 
 /** Killed within the first two minutes of the container's life: a startup (or batch) spike. */
 public final class StartupSpike implements Rule {
-  static final long STARTUP_SECONDS = 120;
 
   @Override
   public Optional<Finding> evaluate(Facts f, DiagnosisSettings s) {
@@ -21,7 +20,7 @@ public final class StartupSpike implements Rule {
     if (t == null || t.containerAgeSeconds == null || limit == null || f.hostOom()) {
       return Optional.empty();
     }
-    if (t.containerAgeSeconds > STARTUP_SECONDS) {
+    if (t.containerAgeSeconds > s.startupSeconds()) {
       return Optional.empty();
     }
     return Optional.of(

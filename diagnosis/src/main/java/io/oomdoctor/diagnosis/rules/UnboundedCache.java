@@ -28,7 +28,7 @@ public final class UnboundedCache implements Rule {
       return Optional.empty();
     }
     long atLimitFor = t.containerAgeSeconds - t.secondsToPeak;
-    if (t.containerAgeSeconds < 600
+    if (t.containerAgeSeconds < s.cacheMinAgeSeconds()
         || atLimitFor < t.containerAgeSeconds / 2
         || t.lastBytes < limit * 0.9) {
       return Optional.empty();
