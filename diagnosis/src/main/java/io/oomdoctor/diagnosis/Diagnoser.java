@@ -57,7 +57,11 @@ public final class Diagnoser {
               Map.of()));
     }
     Finding primary = found.get(0);
-    if ("pod".equals(facts.report().limitScope) && primary.cause() != Cause.HostOom) {
+    // A pod limit equal to the container's (one container: kubelet sets the pod's to the sum) is
+    // the container's limit in effect; only a different one is worth a word.
+    if ("pod".equals(facts.report().limitScope)
+        && primary.cause() != Cause.HostOom
+        && !java.util.Objects.equals(facts.containerLimitBytes(), facts.limitBytes())) {
       primary =
           new Finding(
               primary.cause(),

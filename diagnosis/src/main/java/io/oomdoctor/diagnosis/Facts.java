@@ -22,6 +22,9 @@ public final class Facts {
   /** The memory limit that was hit, bytes; null for a host OOM or when unknown. */
   final Long limitBytes;
 
+  /** The container's own limit in its pod spec, bytes; null when unknown or unset. */
+  final Long containerLimitBytes;
+
   /** Usage of the OOM cgroup at the kill, bytes. */
   final Long usageBytes;
 
@@ -53,6 +56,7 @@ public final class Facts {
       limit = spec.pod.containerLimitBytes;
     }
     this.limitBytes = limit;
+    this.containerLimitBytes = spec.pod == null ? null : spec.pod.containerLimitBytes;
     this.usageBytes = report.usageKb == null ? null : report.usageKb * 1024;
     this.anonRssBytes = report.anonRssKb == null ? 0 : report.anonRssKb * 1024;
     Map<String, Long> stats = report.memcgStats == null ? Map.of() : report.memcgStats;
@@ -117,6 +121,10 @@ public final class Facts {
 
   public Long limitBytes() {
     return limitBytes;
+  }
+
+  public Long containerLimitBytes() {
+    return containerLimitBytes;
   }
 
   public Long usageBytes() {

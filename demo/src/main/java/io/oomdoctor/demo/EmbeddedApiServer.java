@@ -1,0 +1,101 @@
+package io.oomdoctor.demo;
+
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.ServerRequest;
+import io.fabric8.mockwebserver.ServerResponse;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+
+/**
+ * An API server on localhost for the demo and the end-to-end tests: the fabric8 CRUD mock server
+ * with OOM Doctor's CRDs registered, behind {@link KubectlCompat} so that the real kubectl works
+ * against it, and a kubeconfig file written for it.
+ */
+public final class EmbeddedApiServer implements AutoCloseable {
+  static final List<String> CRDS =
+      List.of("oomkills.oomdoctor.io-v1.yml", "oompolicies.oomdoctor.io-v1.yml");
+
+  private final KubernetesMockServer server;
+  private final KubernetesClient client;
+  private final KubectlCompat compat;
+
+  public EmbeddedApiServer() {
+    Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
+    compat = new KubectlCompat(new KubernetesMixedDispatcher(responses));
+    server = new KubernetesMockServer(new Context(), new MockWebServer(), responses, compat, false);
+    server.init(InetAddress.getLoopbackAddress(), 0);
+    client = server.createClient();
+    for (String name : CRDS) {
+      try (InputStream in =
+          EmbeddedApiServer.class
+              .getClassLoader()
+              .getResourceAsStream("META-INF/fabric8/" + name)) {
+        CustomResourceDefinition crd =
+            client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class);
+        client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
+        compat.register(crd);
+      } catch (IOException e) {
+        throw new UncheckedIOException("the generated CRD " + name + " is not on the classpath", e);
+      }
+    }
+  }
+
+  public KubernetesClient client() {
+    return client;
+  }
+
+  public KubernetesMockServer server() {
+    return server;
+  }
+
+  public String url() {
+    return "http://127.0.0.1:" + server.getPort();
+  }
+
+  /** Writes a kubeconfig for this server (plain HTTP, no credentials needed) and returns it. */
+  public Path writeKubeconfig(Path file, String namespace) throws IOException {
+    Files.createDirectories(file.toAbsolutePath().getParent());
+    Files.writeString(
+        file,
+        """
+        apiVersion: v1
+        kind: Config
+        clusters:
+        - name: oomdoctor-demo
+          cluster:
+            server: %s
+        users:
+        - name: demo
+          user:
+            token: demo
+        contexts:
+        - name: oomdoctor-demo
+          context:
+            cluster: oomdoctor-demo
+            user: demo
+            namespace: %s
+        current-context: oomdoctor-demo
+        """
+            .formatted(url(), namespace));
+    return file;
+  }
+
+  @Override
+  public void close() {
+    client.close();
+    server.destroy();
+  }
+}
