@@ -65,6 +65,9 @@ public final class FakeKubelet implements AutoCloseable {
   private SharedIndexInformer<Deployment> informer;
   private volatile boolean closed;
   private volatile long restartDelayMs = 300;
+  private volatile int maxRestarts = Integer.MAX_VALUE;
+  private final java.util.concurrent.atomic.AtomicInteger oomKilled =
+      new java.util.concurrent.atomic.AtomicInteger();
 
   /** A pod this kubelet runs: its cgroup and a process per container. */
   private static final class RunningPod {
@@ -106,6 +109,16 @@ public final class FakeKubelet implements AutoCloseable {
 
   public void restartDelayMs(long ms) {
     this.restartDelayMs = ms;
+  }
+
+  /** After this many restarts a container stays dead (as in CrashLoopBackOff, but for good). */
+  public void maxRestarts(int n) {
+    this.maxRestarts = n;
+  }
+
+  /** Containers whose main process the kernel killed (exit 137) since the start. */
+  public int oomKilled() {
+    return oomKilled.get();
   }
 
   public FakeKubelet start() {
@@ -332,6 +345,9 @@ public final class FakeKubelet implements AutoCloseable {
     }
     int code = p.exitValue();
     boolean oom = code == 137;
+    if (oom) {
+      oomKilled.incrementAndGet();
+    }
     LOG.info(
         "Container {} of {}/{} exited with {}{}",
         c.getName(),
@@ -339,7 +355,7 @@ public final class FakeKubelet implements AutoCloseable {
         pod.name,
         code,
         oom ? " (OOMKilled)" : "");
-    removeCgroup(pod.containerCgroups.get(c.getName()));
+    Path deadCgroup = pod.containerCgroups.get(c.getName());
     try {
       Pod live = client.pods().inNamespace(pod.namespace).withName(pod.name).get();
       if (live == null) {
@@ -350,6 +366,12 @@ public final class FakeKubelet implements AutoCloseable {
         // The template changed (e.g. a new limit): the Pod is replaced from the current template.
         stop(pod, true);
         sync(d);
+        return;
+      }
+      // As a container runtime does, the dead container's cgroup goes a moment after its exit.
+      Thread.sleep(Math.min(restartDelayMs, 100));
+      removeCgroup(deadCgroup);
+      if (restarts >= maxRestarts) {
         return;
       }
       Thread.sleep(restartDelayMs);

@@ -76,7 +76,8 @@ public final class Agent implements AutoCloseable {
             (int) Math.max(1, config.interval().toSeconds()),
             bootEpochMillis / 1000);
     this.assembler =
-        new EvidenceAssembler(config.nodeName(), config.namespace(), tree, sampler, pods);
+        new EvidenceAssembler(
+            config.nodeName(), config.namespace(), tree, sampler, pods, config.procRoot());
     this.parser =
         new OomReportParser(
             new OomReportParser.Listener() {
@@ -207,7 +208,8 @@ public final class Agent implements AutoCloseable {
       // Evidence beyond the kernel report is a bonus; never lose the kill over it.
       LOG.warn("Could not gather all evidence for the kill of pid {}: {}", r.pid, e.toString());
       kill =
-          new EvidenceAssembler(config.nodeName(), config.namespace(), null, null, PodResolver.NONE)
+          new EvidenceAssembler(
+                  config.nodeName(), config.namespace(), null, null, PodResolver.NONE, null)
               .assemble(r, clock.millis());
     }
     metrics.killSeen(r.kind, r.limitScope, Boolean.TRUE.equals(r.complete));

@@ -28,6 +28,10 @@ public final class EvidenceAssembler {
   private final CgroupTree tree;
   private final MemorySampler sampler;
   private final PodResolver pods;
+  private final java.nio.file.Path procRoot;
+
+  /** oom_kill counters of container cgroups as last seen, by kernel path. */
+  private final Map<String, Long> oomKillsSeen = new java.util.HashMap<>();
 
   /**
    * @param tree live cgroups; null when not on the node (parse)
@@ -38,7 +42,9 @@ public final class EvidenceAssembler {
       String fallbackNamespace,
       CgroupTree tree,
       MemorySampler sampler,
-      PodResolver pods) {
+      PodResolver pods,
+      java.nio.file.Path procRoot) {
+    this.procRoot = procRoot;
     this.nodeName = nodeName;
     this.fallbackNamespace = fallbackNamespace;
     this.tree = tree;
@@ -47,6 +53,11 @@ public final class EvidenceAssembler {
   }
 
   public OomKill assemble(OomReport r, long nowMillis) {
+    if (r.taskMemcg == null && r.pid != null && !OomReport.KIND_GLOBAL.equals(r.kind)) {
+      locateRateLimited(r);
+    } else if (tree != null && r.taskMemcg != null) {
+      remember(r.taskMemcg);
+    }
     Attribution.attribute(r);
     if (r.containerRuntime == null && r.podUid != null) {
       r.containerRuntime = pods.runtimeOf(r.podUid, r.containerId);
@@ -59,6 +70,9 @@ public final class EvidenceAssembler {
     spec.pod = r.podUid == null ? null : pods.resolve(r.podUid, r.containerId);
     if (tree != null) {
       spec.cgroups = liveCgroups(r);
+      if (spec.limit == null && !spec.cgroups.isEmpty() && spec.cgroups.get(0).limitBytes != null) {
+        spec.limit = OomKills.humanKb(spec.cgroups.get(0).limitBytes / 1024);
+      }
     }
     if (sampler != null) {
       long killSec = killEpochSec(r, nowMillis);
@@ -86,6 +100,77 @@ public final class EvidenceAssembler {
     kill.setMetadata(meta);
     kill.setSpec(spec);
     return kill;
+  }
+
+  /**
+   * The kernel rate-limits its OOM reports (at most 10 in 5 s): past that, it prints only the
+   * "Killed process" line, without the cgroup. Finds the cgroup from the victim's /proc/PID/cgroup
+   * while it is not yet reaped, else from the container cgroup whose oom_kill counter went up since
+   * last seen; says which in the report.
+   */
+  private void locateRateLimited(OomReport r) {
+    String how = null;
+    String path = procRoot == null ? null : procCgroup(procRoot, r.pid);
+    if (path != null && path.contains("kubepods")) {
+      how = "from /proc/" + r.pid + "/cgroup";
+    } else {
+      path = tree == null ? null : counterWentUp();
+      how = path == null ? null : "from the oom_kill counter of its cgroup";
+    }
+    if (path != null) {
+      r.taskMemcg = path;
+      r.oomMemcg = path;
+    }
+    r.complete = false;
+    r.incompleteReason =
+        "the kernel printed only the kill line (it rate-limits OOM reports to 10 in 5 s); "
+            + (path != null ? "the cgroup was found " + how : "the cgroup could not be found");
+  }
+
+  /** The memory cgroup of a process from /proc/PID/cgroup (v1 "memory" line, or v2 "0::"). */
+  static String procCgroup(java.nio.file.Path procRoot, int pid) {
+    try {
+      for (String line : java.nio.file.Files.readAllLines(procRoot.resolve(pid + "/cgroup"))) {
+        String[] parts = line.split(":", 3);
+        if (parts.length == 3
+            && (java.util.Arrays.asList(parts[1].split(",")).contains("memory")
+                || (parts[0].equals("0") && parts[1].isEmpty()))) {
+          return parts[2];
+        }
+      }
+    } catch (java.io.IOException | RuntimeException e) {
+      return null; // reaped already
+    }
+    return null;
+  }
+
+  private String counterWentUp() {
+    String found = null;
+    for (CgroupTree.Entry e : tree.walk()) {
+      if (!CgroupTree.isContainer(e)) {
+        continue;
+      }
+      String kernelPath = tree.kernelPath(e.dir());
+      Long now = tree.reader().snapshot(e.dir()).map(s -> s.oomKills).orElse(null);
+      if (now == null) {
+        continue;
+      }
+      long before = oomKillsSeen.getOrDefault(kernelPath, 0L);
+      if (now > before && found == null) {
+        found = kernelPath;
+        oomKillsSeen.put(kernelPath, before + 1); // one increment per kill line
+      } else if (now < before) {
+        oomKillsSeen.put(kernelPath, now);
+      }
+    }
+    return found;
+  }
+
+  private void remember(String kernelPath) {
+    tree.reader()
+        .snapshot(tree.resolveKernelPath(kernelPath))
+        .map(s -> s.oomKills)
+        .ifPresent(n -> oomKillsSeen.merge(kernelPath, n, Math::max));
   }
 
   private List<CgroupSnapshot> liveCgroups(OomReport r) {

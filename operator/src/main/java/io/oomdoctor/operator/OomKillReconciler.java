@@ -259,6 +259,16 @@ public class OomKillReconciler implements Reconciler<OomKill> {
           namespace + "/" + occurrence,
           message);
     }
+    // Written after the Events, so that diagnosedAt minus the kernel's time is kill-to-event.
+    Instant written = clock.instant();
+    status.diagnosedAt = written.toString();
+    if (spec.report != null && spec.report.timestamp != null) {
+      try {
+        metrics.killToEvent(Duration.between(Instant.parse(spec.report.timestamp), written));
+      } catch (RuntimeException e) {
+        LOG.debug("Unreadable kill time {}", spec.report.timestamp);
+      }
+    }
     metrics.killDiagnosed(
         namespace,
         workload == null ? null : workload.toString(),

@@ -40,6 +40,18 @@ public final class OperatorMetrics {
         .increment();
   }
 
+  /** From the kernel's kill to the Event on the Pod. */
+  public void killToEvent(java.time.Duration d) {
+    if (d.isNegative()) {
+      return; // clocks of node and operator disagree
+    }
+    Timer.builder("oomdoctor_kill_to_event")
+        .description("Time from the kernel's OOM kill to the Warning Event on the Pod")
+        .publishPercentiles(0.5, 0.99)
+        .register(registry)
+        .record(d);
+  }
+
   public void applied(String namespace, String workload, String container) {
     Counter.builder("oomdoctor_applies")
         .description("Memory limits the operator changed in workloads")

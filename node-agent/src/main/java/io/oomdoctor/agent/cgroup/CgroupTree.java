@@ -136,6 +136,11 @@ public final class CgroupTree {
   }
 
   /** True for a container-level entry. */
+  /** A directory's path as the kernel prints it: relative to the hierarchy's mount. */
+  public String kernelPath(Path dir) {
+    return "/" + hierarchyRoot.relativize(dir);
+  }
+
   public static boolean isContainer(Entry e) {
     return e.info().level() == Level.CONTAINER;
   }

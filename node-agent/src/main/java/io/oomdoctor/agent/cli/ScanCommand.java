@@ -47,7 +47,7 @@ final class ScanCommand implements Callable<Integer> {
             ? new CgroupTree(host.cgroupRoot(), host.hierarchyRoot())
             : null;
     EvidenceAssembler assembler =
-        new EvidenceAssembler(nodeName, null, tree, null, PodResolver.NONE);
+        new EvidenceAssembler(nodeName, null, tree, null, PodResolver.NONE, null);
     OomReportParser parser =
         OomReportParser.collecting(
             r -> out.println(Json.line(assembler.assemble(r, System.currentTimeMillis()))));

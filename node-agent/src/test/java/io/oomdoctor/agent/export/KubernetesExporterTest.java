@@ -32,7 +32,8 @@ class KubernetesExporterTest {
     r.process = "app";
     r.limitKb = 65536L;
     r.oomMemcg = "/kubepods/burstable/pod0b5b2e9c-54b5-4b2f-9a5c-1d2d2d2d2d2d/abc";
-    OomKill k = new EvidenceAssembler("node-a", ns, null, null, PodResolver.NONE).assemble(r, 0);
+    OomKill k =
+        new EvidenceAssembler("node-a", ns, null, null, PodResolver.NONE, null).assemble(r, 0);
     return k;
   }
 

@@ -1,0 +1,74 @@
+package io.oomdoctor.demo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The README's first command, as a process: what it prints, how long it takes, what it leaves. */
+class DemoIT {
+  @TempDir Path state;
+
+  static String run(Path state, String... args) throws Exception {
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp",
+                System.getProperty("java.class.path"),
+                Demo.class.getName(),
+                "--state-dir",
+                state.toString()));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectError(state.resolve("stderr.log").toFile()).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(p.waitFor(90, TimeUnit.SECONDS)).isTrue();
+    assertThat(p.exitValue()).as(out).isZero();
+    return out;
+  }
+
+  @Test
+  void aRealKillIsDiagnosedOnThePodWithinAMinuteAndEverythingIsCleanedUp() throws Exception {
+    String why = Host.cannotKill();
+    if (why != null && !"true".equalsIgnoreCase(System.getenv("CI"))) {
+      org.junit.jupiter.api.Assumptions.abort("real kills cannot be made here: " + why);
+    }
+    long t0 = System.nanoTime();
+    String out = run(state);
+    long seconds = TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0);
+    assertThat(out).doesNotContain("REPLAY");
+    assertThat(out).contains("The kernel killed memhog");
+    assertThat(out).contains("$ kubectl describe pod -n shop web-");
+    assertThat(out)
+        .containsPattern(
+            "Warning +OOMKilled .* oomdoctor +Container app: process memhog \\(pid \\d+\\) was OOM-killed at limit 64Mi\\. Cause: MemoryLeak\\.");
+    assertThat(out).containsPattern("oompolicy.oomdoctor.io/web +Recommend +1 +1 +1");
+    assertThat(out)
+        .containsPattern(
+            "oomkill.oomdoctor.io/demo-node-\\S+ +web-\\S+ +app +memhog +64Mi +MemoryLeak");
+    assertThat(out).contains("recommendedLimit: \"80Mi\"").contains("reason: \"ModeRecommend\"");
+    assertThat(out).contains("Cleaned up");
+    assertThat(seconds).as("under a minute").isLessThan(60);
+    try (var dirs = Files.list(Host.selfMemcg())) {
+      assertThat(dirs.filter(d -> d.getFileName().toString().startsWith("oomdoctor-demo-")))
+          .as("no cgroup left behind")
+          .isEmpty();
+    }
+  }
+
+  @Test
+  void whereKillsCannotBeMadeARecordedReportIsReplayedAndSaidSo() throws Exception {
+    String out = run(state, "--replay");
+    assertThat(out).contains("REPLAY: a kernel OOM report recorded on Linux 6.18 is replayed");
+    assertThat(out)
+        .contains("The kernel killed alloc (pid 15236) in pod web-7d4b9c-x2x7q [REPLAY]");
+    assertThat(out).contains("OOMKilled");
+    assertThat(out).contains("Cleaned up");
+  }
+}
