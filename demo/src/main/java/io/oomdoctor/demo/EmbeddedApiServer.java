@@ -32,7 +32,12 @@ public final class EmbeddedApiServer implements AutoCloseable {
   private final KubernetesClient client;
   private final KubectlCompat compat;
 
+  /** The mock logs every request at INFO through java.util.logging: keep only its warnings. */
+  private static final java.util.logging.Logger MOCK_LOG =
+      java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+
   public EmbeddedApiServer() {
+    MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
     Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
     compat = new KubectlCompat(new KubernetesMixedDispatcher(responses));
     server = new KubernetesMockServer(new Context(), new MockWebServer(), responses, compat, false);

@@ -41,7 +41,8 @@ public class Recommendation {
 
   @JsonPropertyDescription(
       "Why the recommendation was not applied: ModeObserve, ModeRecommend, GitOpsManaged, BarePod,"
-          + " NotPatchable, Cooldown, AtMaxLimit, LeakAlreadyRaised, NoLimitChange.")
+          + " NotPatchable, Cooldown, AtMaxLimit, LeakAlreadyRaised, NoLimitChange, ApplyDisabled,"
+          + " WorkloadGone.")
   public String reason;
 
   @JsonPropertyDescription(

@@ -20,8 +20,8 @@ import java.util.Map;
 /**
  * Runs after fabric8's CRD generator (process-test-classes): puts printer columns in the order they
  * are declared on the resource class (the generator sorts them by JSON path, which would show AGE
- * first), and with {@code -Doomdoctor.crds.write=true} copies the result to the committed {@code
- * crds/} folder.
+ * first), and with {@code -Doomdoctor.crds.write=true} copies the result to the committed
+ * {@code crds/} folders (the repository's and the Helm chart's).
  */
 public final class CrdPostProcessor {
   /** Generated CRD file name → resource class whose annotations give the column order. */
@@ -74,7 +74,6 @@ public final class CrdPostProcessor {
 
   public static void main(String[] args) throws IOException {
     Path generated = Paths.get(args[0]);
-    Path committed = Paths.get(args[1]);
     boolean write = Boolean.parseBoolean(System.getProperty("oomdoctor.crds.write", "false"));
     KubernetesSerialization serialization = new KubernetesSerialization();
     for (var e : RESOURCES.entrySet()) {
@@ -98,8 +97,11 @@ public final class CrdPostProcessor {
       String out = HEADER + serialization.asYaml(crd);
       Files.writeString(file, out, StandardCharsets.UTF_8);
       if (write) {
-        Files.createDirectories(committed);
-        Files.writeString(committed.resolve(e.getKey()), out, StandardCharsets.UTF_8);
+        for (int i = 1; i < args.length; i++) {
+          Path dir = Paths.get(args[i]);
+          Files.createDirectories(dir);
+          Files.writeString(dir.resolve(e.getKey()), out, StandardCharsets.UTF_8);
+        }
       }
     }
   }

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 class CrdsUpToDateTest {
   static final Path GENERATED = Paths.get("target/classes/META-INF/fabric8");
   static final Path COMMITTED = Paths.get("../crds");
+  static final Path CHART = Paths.get("../helm/oomdoctor/crds");
 
   @Test
   void committedCrdsMatchAFreshGeneration() throws IOException {
@@ -31,6 +32,9 @@ class CrdsUpToDateTest {
               "crds/%s is stale: run mvn -pl model process-test-classes -Doomdoctor.crds.write=true and commit",
               name)
           .isEqualTo(fresh);
+      assertThat(CHART.resolve(name))
+          .as("the chart's crds/%s must equal the generated one: run the command above", name)
+          .hasContent(fresh);
     }
   }
 }

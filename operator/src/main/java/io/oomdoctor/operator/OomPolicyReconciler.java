@@ -57,6 +57,7 @@ public class OomPolicyReconciler implements Reconciler<OomPolicy> {
   private final EventRecorder events;
   private final Workloads workloads;
   private final Clock clock;
+  private final boolean applyEnabled;
   private InformerEventSource<OomKill, OomPolicy> kills;
 
   public OomPolicyReconciler(
@@ -64,6 +65,7 @@ public class OomPolicyReconciler implements Reconciler<OomPolicy> {
     this.client = client;
     this.metrics = metrics;
     this.clock = clock;
+    this.applyEnabled = settings.applyEnabled();
     this.events = new EventRecorder(client, settings.eventWindow(), clock, settings.identity());
     this.workloads = new Workloads(client);
   }
@@ -294,6 +296,11 @@ public class OomPolicyReconciler implements Reconciler<OomPolicy> {
             last,
             AppliedChanges.latest(applied).orElse(null));
     Recommender.Decision d = Recommender.decide(rules, ks, target, now);
+    if (d.apply() && !applyEnabled) {
+      d =
+          new Recommender.Decision(
+              d.recommendedLimit(), false, d.newRequest(), "ApplyDisabled", null, d.considered());
+    }
     r.recommendedLimit =
         d.recommendedLimit() == null ? null : Quantities.format(d.recommendedLimit());
     r.reason = d.reason();

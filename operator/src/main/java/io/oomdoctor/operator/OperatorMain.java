@@ -103,6 +103,16 @@ public final class OperatorMain implements Callable<Integer> {
   private volatile boolean stopping;
 
   @Option(
+      names = "--apply-enabled",
+      negatable = true,
+      defaultValue = "${env:OOMDOCTOR_APPLY_ENABLED:-true}",
+      fallbackValue = "true",
+      description =
+          "Whether OomPolicies in mode Apply may patch workloads (the RBAC must allow it); when"
+              + " not, they recommend (default: true)")
+  boolean applyEnabled;
+
+  @Option(
       names = "--leak-window",
       defaultValue = "${env:OOMDOCTOR_LEAK_WINDOW:-30m}",
       description =
@@ -164,7 +174,8 @@ public final class OperatorMain implements Callable<Integer> {
         window,
         identity,
         DiagnosisSettings.DEFAULT.withWindows(
-            leak.toSeconds(), startup.toSeconds(), plateau.toSeconds()));
+            leak.toSeconds(), startup.toSeconds(), plateau.toSeconds()),
+        applyEnabled);
   }
 
   @Override

@@ -13,6 +13,8 @@ import java.util.Set;
  * @param eventWindow repeated kills of one pod and cause within this update one Event's count
  * @param identity this replica's name (events, leader election)
  * @param diagnosis base settings of the diagnosis (an OomPolicy adds its headroom and bounds)
+ * @param applyEnabled whether the operator may patch workloads (RBAC granted); when not, Apply
+ *     policies only recommend
  */
 public record OperatorSettings(
     Set<String> namespaces,
@@ -20,7 +22,8 @@ public record OperatorSettings(
     int keepPerWorkload,
     Duration eventWindow,
     String identity,
-    DiagnosisSettings diagnosis) {
+    DiagnosisSettings diagnosis,
+    boolean applyEnabled) {
   public static OperatorSettings defaults() {
     return new OperatorSettings(
         Set.of(),
@@ -28,22 +31,32 @@ public record OperatorSettings(
         50,
         Duration.ofMinutes(10),
         "oomdoctor-operator",
-        DiagnosisSettings.DEFAULT);
+        DiagnosisSettings.DEFAULT,
+        true);
   }
 
   public OperatorSettings withNamespaces(Set<String> ns) {
-    return new OperatorSettings(ns, retention, keepPerWorkload, eventWindow, identity, diagnosis);
+    return new OperatorSettings(
+        ns, retention, keepPerWorkload, eventWindow, identity, diagnosis, applyEnabled);
   }
 
   public OperatorSettings withRetention(Duration age, int perWorkload) {
-    return new OperatorSettings(namespaces, age, perWorkload, eventWindow, identity, diagnosis);
+    return new OperatorSettings(
+        namespaces, age, perWorkload, eventWindow, identity, diagnosis, applyEnabled);
   }
 
   public OperatorSettings withDiagnosis(DiagnosisSettings d) {
-    return new OperatorSettings(namespaces, retention, keepPerWorkload, eventWindow, identity, d);
+    return new OperatorSettings(
+        namespaces, retention, keepPerWorkload, eventWindow, identity, d, applyEnabled);
+  }
+
+  public OperatorSettings withApplyEnabled(boolean enabled) {
+    return new OperatorSettings(
+        namespaces, retention, keepPerWorkload, eventWindow, identity, diagnosis, enabled);
   }
 
   public OperatorSettings withIdentity(String id) {
-    return new OperatorSettings(namespaces, retention, keepPerWorkload, eventWindow, id, diagnosis);
+    return new OperatorSettings(
+        namespaces, retention, keepPerWorkload, eventWindow, id, diagnosis, applyEnabled);
   }
 }

@@ -162,6 +162,21 @@ class OomPolicyReconcilerTest {
   }
 
   @Test
+  void withoutThePermissionToPatchApplyOnlyRecommends() {
+    try (Cluster c = new Cluster()) {
+      c.settings = c.settings.withApplyEnabled(false);
+      c.startOperator();
+      Pod pod = c.deployment("shop", "web", "app", "64Mi", null);
+      c.policy("shop", "web", spec(OomPolicySpec.Mode.Apply));
+      diagnosed(c, c.kill(pod, "app", Cluster.evidence("too-low")));
+      Recommendation r = recommendation(c, "web", x -> "ApplyDisabled".equals(x.reason));
+      assertThat(r.recommendedLimit).isEqualTo("80Mi");
+      assertThat(r.patch).isNotNull();
+      assertThat(limit(c.getDeployment("shop", "web"))).isEqualTo("64Mi");
+    }
+  }
+
+  @Test
   void requestsAndLimitsKeepTheirRatio() {
     try (Cluster c = new Cluster().startOperator()) {
       Pod pod = c.deployment("shop", "web", "app", "64Mi", "32Mi");
