@@ -63,7 +63,13 @@ public final class Demo implements Callable<Integer> {
       description = "Replay a recorded kernel report even where real kills can be made")
   boolean forceReplay;
 
+  @Option(names = "--verbose", description = "Log what the operator, agent and kubelet do")
+  boolean verbose;
+
   public static void main(String[] args) {
+    // Logs would bury what the demo prints; --verbose shows them.
+    boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
+    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", verbose ? "info" : "warn");
     System.exit(new CommandLine(new Demo()).execute(args));
   }
 

@@ -12,6 +12,9 @@ public final class Bytes {
     if (bytes >= GI && bytes % GI == 0) {
       return bytes / GI + "Gi";
     }
+    if (bytes >= 10 * GI) {
+      return String.format(java.util.Locale.ROOT, "%.1fGi", bytes / (double) GI);
+    }
     if (bytes >= MI) {
       return Math.round(bytes / (double) MI) + "Mi";
     }

@@ -20,8 +20,8 @@ import java.util.Map;
 /**
  * Runs after fabric8's CRD generator (process-test-classes): puts printer columns in the order they
  * are declared on the resource class (the generator sorts them by JSON path, which would show AGE
- * first), and with {@code -Doomdoctor.crds.write=true} copies the result to the committed
- * {@code crds/} folders (the repository's and the Helm chart's).
+ * first), and with {@code -Doomdoctor.crds.write=true} copies the result to the committed {@code
+ * crds/} folders (the repository's and the Helm chart's).
  */
 public final class CrdPostProcessor {
   /** Generated CRD file name → resource class whose annotations give the column order. */
