@@ -174,7 +174,10 @@ public final class Demo implements Callable<Integer> {
       section(
           "kubectl get oompolicies,oomkills -A",
           kubectl(kubeconfig, "get", "oompolicies,oomkills", "-A"),
-          () -> "");
+          () ->
+              cluster.api().print("oompolicies", OomPolicy.class)
+                  + "\n"
+                  + cluster.api().print("oomkills", OomKill.class));
       section(
           "The OomKill's diagnosis (status)",
           null,
@@ -293,7 +296,7 @@ public final class Demo implements Callable<Integer> {
 
   /** Runs the real kubectl against the demo's API server; null when kubectl is not installed. */
   static String kubectl(Path kubeconfig, String... args) {
-    if (!Host.onPath("kubectl")) {
+    if (!Host.onPath("kubectl") || Boolean.getBoolean("oomdoctor.demo.noKubectl")) {
       return null;
     }
     List<String> cmd = new ArrayList<>(List.of("kubectl", "--kubeconfig", kubeconfig.toString()));
@@ -333,6 +336,9 @@ public final class Demo implements Callable<Integer> {
   private static void section(String title, String kubectlOutput, Supplier<String> fallback) {
     say("");
     say("$ " + title);
+    if (kubectlOutput == null && title.startsWith("kubectl")) {
+      say("(kubectl is not installed here: the demo prints the same from the API server)");
+    }
     String body = kubectlOutput != null ? kubectlOutput : fallback.get();
     System.out.print(body.endsWith("\n") ? body : body + "\n");
   }

@@ -66,6 +66,17 @@ public final class EmbeddedApiServer implements AutoCloseable {
     return server;
   }
 
+  /** {@code kubectl get <plural> -A} as kubectl would print it (for hosts without kubectl). */
+  public String print(
+      String plural, Class<? extends io.fabric8.kubernetes.api.model.HasMetadata> type) {
+    var list = client.resources(type).inAnyNamespace().list();
+    return compat.print(
+        plural,
+        client
+            .getKubernetesSerialization()
+            .convertValue(list, com.fasterxml.jackson.databind.JsonNode.class));
+  }
+
   public String url() {
     return "http://127.0.0.1:" + server.getPort();
   }

@@ -366,6 +366,48 @@ final class KubectlCompat extends Dispatcher {
     list.set("items", kept);
   }
 
+  /**
+   * What {@code kubectl get <plural> -A} prints for one of our resources, for hosts without
+   * kubectl: the same Table, laid out as kubectl lays it out.
+   */
+  String print(String plural, JsonNode list) {
+    CustomResourceDefinition crd = crds.get(plural);
+    ObjectNode t = table(crd, list, false);
+    String prefix = crd.getSpec().getNames().getSingular() + "." + crd.getSpec().getGroup() + "/";
+    List<List<String>> rows = new ArrayList<>();
+    List<String> header = new ArrayList<>(List.of("NAMESPACE", "NAME"));
+    JsonNode cols = t.path("columnDefinitions");
+    for (int i = 1; i < cols.size(); i++) {
+      header.add(cols.get(i).path("name").asText().toUpperCase(java.util.Locale.ROOT));
+    }
+    rows.add(header);
+    for (JsonNode row : t.path("rows")) {
+      List<String> r = new ArrayList<>();
+      r.add(row.path("object").path("metadata").path("namespace").asText());
+      JsonNode cells = row.path("cells");
+      r.add(prefix + cells.get(0).asText());
+      for (int i = 1; i < cells.size(); i++) {
+        r.add(cells.get(i).isNull() ? "" : cells.get(i).asText());
+      }
+      rows.add(r);
+    }
+    int[] width = new int[header.size()];
+    for (List<String> r : rows) {
+      for (int i = 0; i < r.size(); i++) {
+        width[i] = Math.max(width[i], r.get(i).length());
+      }
+    }
+    StringBuilder sb = new StringBuilder();
+    for (List<String> r : rows) {
+      for (int i = 0; i < r.size(); i++) {
+        sb.append(
+            i == r.size() - 1 ? r.get(i) : String.format("%-" + (width[i] + 3) + "s", r.get(i)));
+      }
+      sb.append('\n');
+    }
+    return sb.toString();
+  }
+
   /** A meta.k8s.io/v1 Table from the CRD's printer columns, as the API server prints it. */
   static ObjectNode table(CustomResourceDefinition crd, JsonNode doc, boolean single) {
     ObjectNode table =

@@ -16,15 +16,20 @@ class DemoIT {
   @TempDir Path state;
 
   static String run(Path state, String... args) throws Exception {
-    List<String> cmd =
-        new ArrayList<>(
-            List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp",
-                System.getProperty("java.class.path"),
-                Demo.class.getName(),
-                "--state-dir",
-                state.toString()));
+    return run(state, List.of(), args);
+  }
+
+  static String run(Path state, List<String> jvm, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(jvm);
+    cmd.addAll(
+        List.of(
+            "-cp",
+            System.getProperty("java.class.path"),
+            Demo.class.getName(),
+            "--state-dir",
+            state.toString()));
     cmd.addAll(List.of(args));
     Process p = new ProcessBuilder(cmd).redirectError(state.resolve("stderr.log").toFile()).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -64,8 +69,14 @@ class DemoIT {
 
   @Test
   void whereKillsCannotBeMadeARecordedReportIsReplayedAndSaidSo() throws Exception {
-    String out = run(state, "--replay");
+    String out = run(state, List.of("-Doomdoctor.demo.noKubectl=true"), "--replay");
     assertThat(out).contains("REPLAY: a kernel OOM report recorded on Linux 6.18 is replayed");
+    assertThat(out)
+        .contains("(kubectl is not installed here: the demo prints the same from the API server)");
+    assertThat(out).containsPattern("oompolicy.oomdoctor.io/web +Recommend +1 +1 +1");
+    assertThat(out)
+        .containsPattern(
+            "oomkill.oomdoctor.io/demo-node-\\S+ +web-7d4b9c-x2x7q +app +alloc +64Mi +\\w+");
     assertThat(out)
         .contains("The kernel killed alloc (pid 15236) in pod web-7d4b9c-x2x7q [REPLAY]");
     assertThat(out).contains("OOMKilled");
