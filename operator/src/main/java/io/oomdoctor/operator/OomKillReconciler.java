@@ -121,47 +121,32 @@ public class OomKillReconciler implements Reconciler<OomKill> {
         && pod.getSpec() != null
         && pod.getSpec().getNodeName() != null
         && !spec.nodeName.equals(pod.getSpec().getNodeName())) {
-      status.cause = Cause.Unknown.name();
-      status.summary =
+      return untrusted(
+          status,
           "Reported by node "
               + spec.nodeName
               + ", but pod "
               + ref.name
               + " runs on "
               + pod.getSpec().getNodeName()
-              + "; the report is not trusted.";
-      status.conditions =
-          Conditions.set(
-              null,
-              "Diagnosed",
-              false,
-              "NodeMismatch",
-              status.summary,
-              status.observedGeneration,
-              now);
-      LOG.warn("OomKill {}/{}: {}", namespace, name(kill), status.summary);
-      return status;
+              + "; the report is not trusted.",
+          namespace,
+          name(kill),
+          now);
     }
     if (nodeLabel != null && spec.nodeName != null && !nodeLabel.equals(spec.nodeName)) {
-      status.cause = Cause.Unknown.name();
-      status.summary =
+      return untrusted(
+          status,
           "Label "
               + OomKill.LABEL_NODE
               + "="
               + nodeLabel
               + " does not match spec.nodeName "
               + spec.nodeName
-              + "; the report is not trusted.";
-      status.conditions =
-          Conditions.set(
-              null,
-              "Diagnosed",
-              false,
-              "NodeMismatch",
-              status.summary,
-              status.observedGeneration,
-              now);
-      return status;
+              + "; the report is not trusted.",
+          namespace,
+          name(kill),
+          now);
     }
 
     Map<String, String> labels =
@@ -275,6 +260,18 @@ public class OomKillReconciler implements Reconciler<OomKill> {
         ref == null ? null : ref.container,
         status.cause);
     LOG.info("{}/{}: {}", namespace, occurrence, message);
+    return status;
+  }
+
+  /** A report from a node that cannot have seen the kill: recorded, not diagnosed, no Event. */
+  private static OomKillStatus untrusted(
+      OomKillStatus status, String why, String namespace, String name, Instant now) {
+    status.cause = Cause.Unknown.name();
+    status.summary = why;
+    status.conditions =
+        Conditions.set(
+            null, "Diagnosed", false, "NodeMismatch", why, status.observedGeneration, now);
+    LOG.warn("OomKill {}/{}: {}", namespace, name, why);
     return status;
   }
 
