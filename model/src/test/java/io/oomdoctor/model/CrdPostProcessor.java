@@ -79,23 +79,10 @@ public final class CrdPostProcessor {
     for (var e : RESOURCES.entrySet()) {
       Path file = generated.resolve(e.getKey());
       String yaml = Files.readString(file, StandardCharsets.UTF_8);
-      if (yaml.startsWith(HEADER)) {
-        continue; // already processed in an earlier run of this phase
+      String out = yaml.startsWith(HEADER) ? yaml : process(yaml, e.getValue(), serialization);
+      if (!out.equals(yaml)) {
+        Files.writeString(file, out, StandardCharsets.UTF_8);
       }
-      CustomResourceDefinition crd = serialization.unmarshal(yaml, CustomResourceDefinition.class);
-      List<String> order =
-          Arrays.stream(e.getValue().getAnnotationsByType(AdditionalPrinterColumn.class))
-              .map(AdditionalPrinterColumn::name)
-              .toList();
-      for (CustomResourceDefinitionVersion v : crd.getSpec().getVersions()) {
-        List<CustomResourceColumnDefinition> cols =
-            new ArrayList<>(v.getAdditionalPrinterColumns());
-        cols.sort(Comparator.comparingInt(c -> order.indexOf(c.getName())));
-        v.setAdditionalPrinterColumns(cols);
-        describeConditions(v.getSchema().getOpenAPIV3Schema());
-      }
-      String out = HEADER + serialization.asYaml(crd);
-      Files.writeString(file, out, StandardCharsets.UTF_8);
       if (write) {
         for (int i = 1; i < args.length; i++) {
           Path dir = Paths.get(args[i]);
@@ -104,5 +91,21 @@ public final class CrdPostProcessor {
         }
       }
     }
+  }
+
+  /** Orders the columns as declared and documents the conditions. */
+  static String process(String yaml, Class<?> resource, KubernetesSerialization serialization) {
+    CustomResourceDefinition crd = serialization.unmarshal(yaml, CustomResourceDefinition.class);
+    List<String> order =
+        Arrays.stream(resource.getAnnotationsByType(AdditionalPrinterColumn.class))
+            .map(AdditionalPrinterColumn::name)
+            .toList();
+    for (CustomResourceDefinitionVersion v : crd.getSpec().getVersions()) {
+      List<CustomResourceColumnDefinition> cols = new ArrayList<>(v.getAdditionalPrinterColumns());
+      cols.sort(Comparator.comparingInt(c -> order.indexOf(c.getName())));
+      v.setAdditionalPrinterColumns(cols);
+      describeConditions(v.getSchema().getOpenAPIV3Schema());
+    }
+    return HEADER + serialization.asYaml(crd);
   }
 }
