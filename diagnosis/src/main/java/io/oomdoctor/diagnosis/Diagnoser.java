@@ -73,6 +73,21 @@ public final class Diagnoser {
               primary.recommendedLimitBytes(),
               primary.runtimeFlags());
     }
+    // The restart history says whether this is the first kill or a pattern.
+    if (facts.restartCount() != null && facts.restartCount() > 0 && !facts.victimIsChild()) {
+      primary =
+          new Finding(
+              primary.cause(),
+              primary.confidence(),
+              primary.summary()
+                  + " The container had restarted "
+                  + facts.restartCount()
+                  + (facts.restartCount() == 1 ? " time" : " times")
+                  + " before.",
+              primary.fix(),
+              primary.recommendedLimitBytes(),
+              primary.runtimeFlags());
+    }
     return new Diagnosis(primary, List.copyOf(found.subList(1, found.size())));
   }
 }

@@ -25,6 +25,9 @@ public final class Facts {
   /** The container's own limit in its pod spec, bytes; null when unknown or unset. */
   final Long containerLimitBytes;
 
+  /** Restarts of the container before this kill, as the pod's status said; null when unknown. */
+  final Integer restartCount;
+
   /** Usage of the OOM cgroup at the kill, bytes. */
   final Long usageBytes;
 
@@ -57,6 +60,7 @@ public final class Facts {
     }
     this.limitBytes = limit;
     this.containerLimitBytes = spec.pod == null ? null : spec.pod.containerLimitBytes;
+    this.restartCount = spec.pod == null ? null : spec.pod.restartCount;
     this.usageBytes = report.usageKb == null ? null : report.usageKb * 1024;
     this.anonRssBytes = report.anonRssKb == null ? 0 : report.anonRssKb * 1024;
     Map<String, Long> stats = report.memcgStats == null ? Map.of() : report.memcgStats;
@@ -125,6 +129,10 @@ public final class Facts {
 
   public Long containerLimitBytes() {
     return containerLimitBytes;
+  }
+
+  public Integer restartCount() {
+    return restartCount;
   }
 
   public Long usageBytes() {

@@ -162,6 +162,18 @@ public class DiagnoserTest {
   }
 
   @Test
+  void theRestartHistoryIsSaid() throws IOException {
+    OomKillSpec e = evidence("6.18-v1-cgroupfs-container-limit");
+    e.trend = trend(3 * 3600, 20 * MI, 0.97, 3 * 3600, 64 * MI, 3 * 3600);
+    e.pod = new io.oomdoctor.model.evidence.PodReference();
+    e.pod.restartCount = 4;
+    assertThat(diagnoser.diagnose(e).primary().summary())
+        .endsWith("The container had restarted 4 times before.");
+    e.pod.restartCount = 0;
+    assertThat(diagnoser.diagnose(e).primary().summary()).doesNotContain("restarted");
+  }
+
+  @Test
   void startupSpike() throws IOException {
     OomKillSpec e = evidence("6.18-v1-cgroupfs-container-limit");
     e.trend = trend(20, 0, 0, 10, 64 * MI, 15);
