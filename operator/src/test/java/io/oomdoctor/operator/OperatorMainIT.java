@@ -84,6 +84,7 @@ class OperatorMainIT {
               .redirectErrorStream(true)
               .redirectOutput(dir.resolve("operator.log").toFile())
               .start();
+      boolean stopped;
       try {
         await()
             .atMost(WAIT)
@@ -119,8 +120,13 @@ class OperatorMainIT {
                 "oomdoctor_reconcile_seconds_count{controller=\"oomkill\",outcome=\"success\"}");
       } finally {
         p.destroy();
+        stopped = p.waitFor(20, TimeUnit.SECONDS);
+        if (!stopped) {
+          p.destroyForcibly(); // never leave the process behind, even when the test fails
+          p.waitFor(10, TimeUnit.SECONDS);
+        }
       }
-      assertThat(p.waitFor(20, TimeUnit.SECONDS)).as("stops on SIGTERM").isTrue();
+      assertThat(stopped).as("stops on SIGTERM").isTrue();
       assertThat(Files.readString(dir.resolve("operator.log")))
           .contains("OOM Doctor operator replica-1 started");
     }
