@@ -31,9 +31,21 @@ class DemoIT {
             "--state-dir",
             state.toString()));
     cmd.addAll(List.of(args));
-    Process p = new ProcessBuilder(cmd).redirectError(state.resolve("stderr.log").toFile()).start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(90, TimeUnit.SECONDS)).isTrue();
+    Path stdout = state.resolve("stdout.log");
+    Process p =
+        new ProcessBuilder(cmd)
+            .redirectError(state.resolve("stderr.log").toFile())
+            .redirectOutput(stdout.toFile())
+            .start();
+    boolean done = p.waitFor(90, TimeUnit.SECONDS);
+    if (!done) {
+      p.destroy(); // SIGTERM: the demo's shutdown hook removes its cgroups and processes
+      if (!p.waitFor(20, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+      }
+    }
+    String out = Files.readString(stdout, StandardCharsets.UTF_8);
+    assertThat(done).as("finished within 90 s: " + out).isTrue();
     assertThat(p.exitValue()).as(out).isZero();
     return out;
   }
