@@ -7,6 +7,7 @@ import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.oomdoctor.common.HttpEndpoint;
 import io.oomdoctor.diagnosis.DiagnosisSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package io.oomdoctor.operator;
+package io.oomdoctor.common;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -10,13 +10,16 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executors;
 import java.util.function.BooleanSupplier;
 
-/** /metrics (Prometheus text), /healthz and /readyz of the operator. */
+/**
+ * /metrics (Prometheus text), /healthz and /readyz on one small JDK HTTP server, for the agent and
+ * the operator.
+ */
 public final class HttpEndpoint implements AutoCloseable {
   private final HttpServer server;
 
   public HttpEndpoint(int port, PrometheusMeterRegistry registry, BooleanSupplier ready)
       throws IOException {
-    server = HttpServer.create(new InetSocketAddress(port), 16);
+    server = HttpServer.create(new InetSocketAddress(port), 8);
     server.createContext(
         "/metrics", ex -> reply(ex, 200, "text/plain; version=0.0.4", registry.scrape()));
     server.createContext("/healthz", ex -> reply(ex, 200, "text/plain", "ok\n"));
@@ -29,7 +32,7 @@ public final class HttpEndpoint implements AutoCloseable {
     server.setExecutor(
         Executors.newSingleThreadExecutor(
             r -> {
-              Thread t = new Thread(r, "operator-http");
+              Thread t = new Thread(r, "http-endpoint");
               t.setDaemon(true);
               return t;
             }));
