@@ -1,7 +1,5 @@
 package io.oomdoctor.agent.export;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.oomdoctor.agent.kube.KubeConnection;
 import io.oomdoctor.agent.metrics.AgentMetrics;
 import io.oomdoctor.model.OomKill;
@@ -45,8 +43,6 @@ public final class KubernetesExporter implements Exporter {
     }
   }
 
-  private static final ObjectMapper BODY =
-      new ObjectMapper().setSerializationInclusion(JsonInclude.Include.NON_NULL);
   private static final String PATH =
       "/apis/" + OomKill.GROUP + "/" + OomKill.VERSION + "/namespaces/%s/oomkills";
 
@@ -158,7 +154,7 @@ public final class KubernetesExporter implements Exporter {
     String ns = kill.getMetadata().getNamespace();
     HttpResponse<String> r;
     try {
-      r = api.send("POST", String.format(PATH, ns), BODY.writeValueAsString(kill));
+      r = api.send("POST", String.format(PATH, ns), Json.body(kill));
     } catch (IOException e) {
       throw new Failed("unreachable", e.toString());
     }

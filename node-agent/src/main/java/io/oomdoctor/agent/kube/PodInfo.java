@@ -1,6 +1,5 @@
 package io.oomdoctor.agent.kube;
 
-import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import java.util.List;
 import java.util.Map;
 
@@ -8,9 +7,117 @@ import java.util.Map;
  * The few fields of a Pod the agent needs, and nothing else: small to keep for every pod of a node,
  * and cheap to read (unknown fields are skipped, not modelled).
  */
-@JsonIgnoreProperties(ignoreUnknown = true)
 public record PodInfo(Meta metadata, Spec spec, Status status) {
-  @JsonIgnoreProperties(ignoreUnknown = true)
+
+  /** A pod from its parsed JSON ({@link io.oomdoctor.agent.json.JsonReader}). */
+  public static PodInfo of(Map<String, Object> m) {
+    if (m == null) {
+      return null;
+    }
+    Map<String, Object> meta = map(m, "metadata");
+    Map<String, Object> spec = map(m, "spec");
+    Map<String, Object> status = map(m, "status");
+    return new PodInfo(
+        meta == null
+            ? null
+            : new Meta(
+                str(meta, "name"),
+                str(meta, "namespace"),
+                str(meta, "uid"),
+                str(meta, "resourceVersion"),
+                strings(map(meta, "labels")),
+                list(meta, "ownerReferences").stream()
+                    .map(
+                        o ->
+                            new OwnerReference(
+                                str(o, "kind"), str(o, "name"), (Boolean) o.get("controller")))
+                    .toList()),
+        spec == null
+            ? null
+            : new Spec(
+                str(spec, "nodeName"),
+                containers(list(spec, "containers")),
+                containers(list(spec, "initContainers"))),
+        status == null
+            ? null
+            : new Status(
+                str(status, "qosClass"),
+                statuses(list(status, "containerStatuses")),
+                statuses(list(status, "initContainerStatuses")),
+                statuses(list(status, "ephemeralContainerStatuses"))));
+  }
+
+  private static List<Container> containers(List<Map<String, Object>> l) {
+    return l.stream()
+        .map(
+            c -> {
+              Map<String, Object> r = map(c, "resources");
+              return new Container(
+                  str(c, "name"),
+                  r == null
+                      ? null
+                      : new Resources(strings(map(r, "limits")), strings(map(r, "requests"))));
+            })
+        .toList();
+  }
+
+  private static List<ContainerStatus> statuses(List<Map<String, Object>> l) {
+    return l.stream()
+        .map(
+            c ->
+                new ContainerStatus(
+                    str(c, "name"),
+                    str(c, "containerID"),
+                    integer(c, "restartCount"),
+                    state(map(c, "state")),
+                    state(map(c, "lastState"))))
+        .toList();
+  }
+
+  private static State state(Map<String, Object> m) {
+    if (m == null) {
+      return null;
+    }
+    Map<String, Object> t = map(m, "terminated");
+    return new State(
+        t == null
+            ? null
+            : new Terminated(str(t, "containerID"), str(t, "reason"), integer(t, "exitCode")));
+  }
+
+  @SuppressWarnings("unchecked")
+  static Map<String, Object> map(Map<String, Object> m, String key) {
+    Object v = m.get(key);
+    return v instanceof Map ? (Map<String, Object>) v : null;
+  }
+
+  @SuppressWarnings("unchecked")
+  static List<Map<String, Object>> list(Map<String, Object> m, String key) {
+    Object v = m.get(key);
+    if (!(v instanceof List<?> l)) {
+      return List.of();
+    }
+    return l.stream().filter(o -> o instanceof Map).map(o -> (Map<String, Object>) o).toList();
+  }
+
+  static String str(Map<String, Object> m, String key) {
+    Object v = m.get(key);
+    return v == null ? null : v.toString();
+  }
+
+  static Integer integer(Map<String, Object> m, String key) {
+    return m.get(key) instanceof Number n ? n.intValue() : null;
+  }
+
+  static Map<String, String> strings(Map<String, Object> m) {
+    if (m == null) {
+      return null;
+    }
+    Map<String, String> out = new java.util.LinkedHashMap<>();
+    m.forEach((k, v) -> out.put(k, v == null ? null : v.toString()));
+    return out;
+  }
+
   public record Meta(
       String name,
       String namespace,
@@ -19,43 +126,43 @@ public record PodInfo(Meta metadata, Spec spec, Status status) {
       Map<String, String> labels,
       List<OwnerReference> ownerReferences) {}
 
-  @JsonIgnoreProperties(ignoreUnknown = true)
   public record OwnerReference(String kind, String name, Boolean controller) {}
 
-  @JsonIgnoreProperties(ignoreUnknown = true)
   public record Spec(String nodeName, List<Container> containers, List<Container> initContainers) {}
 
-  @JsonIgnoreProperties(ignoreUnknown = true)
   public record Container(String name, Resources resources) {}
 
-  @JsonIgnoreProperties(ignoreUnknown = true)
   public record Resources(Map<String, String> limits, Map<String, String> requests) {}
 
-  @JsonIgnoreProperties(ignoreUnknown = true)
   public record Status(
       String qosClass,
       List<ContainerStatus> containerStatuses,
       List<ContainerStatus> initContainerStatuses,
       List<ContainerStatus> ephemeralContainerStatuses) {}
 
-  @JsonIgnoreProperties(ignoreUnknown = true)
   public record ContainerStatus(
       String name, String containerID, Integer restartCount, State state, State lastState) {}
 
-  @JsonIgnoreProperties(ignoreUnknown = true)
   public record State(Terminated terminated) {}
 
-  @JsonIgnoreProperties(ignoreUnknown = true)
   public record Terminated(String containerID, String reason, Integer exitCode) {}
 
   /** A list response: items and the version to watch from. */
-  @JsonIgnoreProperties(ignoreUnknown = true)
-  public record PodList(ListMeta metadata, List<PodInfo> items) {}
+  public record PodList(ListMeta metadata, List<PodInfo> items) {
+    public static PodList of(Map<String, Object> m) {
+      Map<String, Object> meta = map(m, "metadata");
+      return new PodList(
+          new ListMeta(meta == null ? null : str(meta, "resourceVersion")),
+          list(m, "items").stream().map(PodInfo::of).toList());
+    }
+  }
 
-  @JsonIgnoreProperties(ignoreUnknown = true)
   public record ListMeta(String resourceVersion) {}
 
   /** One watch event; {@code object} is a pod, or a Status for ERROR events. */
-  @JsonIgnoreProperties(ignoreUnknown = true)
-  public record WatchEvent(String type, Map<String, Object> object) {}
+  public record WatchEvent(String type, Map<String, Object> object) {
+    public static WatchEvent of(Map<String, Object> m) {
+      return new WatchEvent(str(m, "type"), map(m, "object"));
+    }
+  }
 }

@@ -1,8 +1,7 @@
 package io.oomdoctor.agent.pod;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.oomdoctor.agent.json.JsonReader;
 import io.oomdoctor.agent.kube.KubeConnection;
 import io.oomdoctor.agent.kube.PodInfo;
 import io.oomdoctor.model.evidence.PodReference;
@@ -29,8 +28,6 @@ import org.slf4j.LoggerFactory;
 public final class PodWatcher implements PodResolver {
   private static final Logger LOG = LoggerFactory.getLogger(PodWatcher.class);
   private static final long DELETED_GRACE_MILLIS = 10 * 60 * 1000;
-  private static final ObjectMapper JSON =
-      new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
   private record Deleted(PodInfo pod, long atMillis) {}
 
@@ -106,7 +103,7 @@ public final class PodWatcher implements PodResolver {
     if (r.statusCode() != 200) {
       throw new IllegalStateException("listing pods answered HTTP " + r.statusCode());
     }
-    PodInfo.PodList list = JSON.readValue(r.body(), PodInfo.PodList.class);
+    PodInfo.PodList list = PodInfo.PodList.of(JsonReader.object(r.body()));
     Map<String, PodInfo> fresh = new ConcurrentHashMap<>();
     if (list.items() != null) {
       for (PodInfo p : list.items()) {
@@ -178,19 +175,19 @@ public final class PodWatcher implements PodResolver {
   /** Applies one watch event; false when the watch must be restarted from a fresh list. */
   private boolean event(String text) {
     try {
-      PodInfo.WatchEvent e = JSON.readValue(text, PodInfo.WatchEvent.class);
+      PodInfo.WatchEvent e = PodInfo.WatchEvent.of(JsonReader.object(text));
       if (e.type() == null || e.object() == null) {
         return true;
       }
       switch (e.type()) {
         case "ADDED", "MODIFIED" -> {
-          PodInfo p = JSON.convertValue(e.object(), PodInfo.class);
+          PodInfo p = PodInfo.of(e.object());
           if (p.metadata() != null && p.metadata().uid() != null && onThisNode(p)) {
             byUid.put(p.metadata().uid(), p);
           }
         }
         case "DELETED" -> {
-          PodInfo p = JSON.convertValue(e.object(), PodInfo.class);
+          PodInfo p = PodInfo.of(e.object());
           if (p.metadata() != null && p.metadata().uid() != null) {
             PodInfo gone = byUid.remove(p.metadata().uid());
             if (gone != null || onThisNode(p)) {

@@ -3,7 +3,6 @@ package io.oomdoctor.agent.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.oomdoctor.agent.export.Json;
 import io.oomdoctor.agent.kmsg.Cursor;
 import io.oomdoctor.agent.testing.CgroupSandbox;
 import io.oomdoctor.agent.testing.RealKernel;
@@ -31,6 +30,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The command line as people and the DaemonSet use it. */
 class AgentCliIT {
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+      new com.fasterxml.jackson.databind.ObjectMapper();
   static final Path FIXTURES = Paths.get("src/test/resources/fixtures/kernel");
 
   record Result(int code, String out, String err) {}
@@ -56,7 +57,7 @@ class AgentCliIT {
     List<JsonNode> l = new ArrayList<>();
     for (String line : out.split("\n")) {
       if (!line.isBlank()) {
-        l.add(Json.MAPPER.readTree(line));
+        l.add(JSON.readTree(line));
       }
     }
     return l;
@@ -245,8 +246,7 @@ class AgentCliIT {
             .atMost(Duration.ofSeconds(20))
             .until(() -> lines.stream().anyMatch(l -> l.contains(cid)));
         JsonNode kill =
-            Json.MAPPER.readTree(
-                lines.stream().filter(l -> l.contains(cid)).findFirst().orElseThrow());
+            JSON.readTree(lines.stream().filter(l -> l.contains(cid)).findFirst().orElseThrow());
         assertThat(kill.get("node").asText()).isEqualTo("node-x");
         assertThat(kill.get("limitKb").asLong()).isEqualTo(32 * 1024);
 
