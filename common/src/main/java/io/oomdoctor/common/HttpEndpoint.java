@@ -2,13 +2,13 @@ package io.oomdoctor.common;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executors;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * /metrics (Prometheus text), /healthz and /readyz on one small JDK HTTP server, for the agent and
@@ -17,11 +17,11 @@ import java.util.function.BooleanSupplier;
 public final class HttpEndpoint implements AutoCloseable {
   private final HttpServer server;
 
-  public HttpEndpoint(int port, PrometheusMeterRegistry registry, BooleanSupplier ready)
+  public HttpEndpoint(int port, Supplier<String> metrics, BooleanSupplier ready)
       throws IOException {
     server = HttpServer.create(new InetSocketAddress(port), 8);
     server.createContext(
-        "/metrics", ex -> reply(ex, 200, "text/plain; version=0.0.4", registry.scrape()));
+        "/metrics", ex -> reply(ex, 200, "text/plain; version=0.0.4", metrics.get()));
     server.createContext("/healthz", ex -> reply(ex, 200, "text/plain", "ok\n"));
     server.createContext(
         "/readyz",

@@ -48,7 +48,7 @@ public final class LocalCluster implements AutoCloseable {
   private final KubernetesExporter exporter;
   private final FakeKubelet kubelet;
   private final SimpleMeterRegistry operatorMetrics = new SimpleMeterRegistry();
-  private final SimpleMeterRegistry agentMetrics = new SimpleMeterRegistry();
+  private final AgentMetrics agentMetrics = new AgentMetrics();
 
   /**
    * @param state a directory for the agent's cursor, the workload logs and memhog
@@ -121,7 +121,7 @@ public final class LocalCluster implements AutoCloseable {
       kubelet = null;
     }
     KubeConnection connection = KubeConnection.forUrl(api.url());
-    AgentMetrics metrics = new AgentMetrics(agentMetrics);
+    AgentMetrics metrics = agentMetrics;
     pods = new PodWatcher(connection, NODE, false);
     exporter =
         new KubernetesExporter(
@@ -171,7 +171,7 @@ public final class LocalCluster implements AutoCloseable {
     return operatorMetrics;
   }
 
-  public SimpleMeterRegistry agentMetrics() {
+  public AgentMetrics agentMetrics() {
     return agentMetrics;
   }
 

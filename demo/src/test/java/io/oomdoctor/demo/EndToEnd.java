@@ -174,20 +174,7 @@ final class EndToEnd implements AutoCloseable {
 
   /** The agent's counters, for a message when a scenario goes wrong. */
   String agentCounters() {
-    StringBuilder sb = new StringBuilder();
-    cluster
-        .agentMetrics()
-        .getMeters()
-        .forEach(
-            m ->
-                m.measure()
-                    .forEach(
-                        x ->
-                            sb.append(m.getId().getName())
-                                .append('=')
-                                .append(x.getValue())
-                                .append(' ')));
-    return sb.toString();
+    return cluster.agentMetrics().snapshot().toString();
   }
 
   private long lastCount = -1;

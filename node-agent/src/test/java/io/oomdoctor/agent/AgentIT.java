@@ -2,7 +2,6 @@ package io.oomdoctor.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.oomdoctor.agent.kmsg.Cursor;
 import io.oomdoctor.agent.metrics.AgentMetrics;
 import io.oomdoctor.agent.pod.PodResolver;
@@ -69,7 +68,7 @@ class AgentIT {
     sandbox.limit(container, 64L << 20);
 
     CollectingExporter out = new CollectingExporter();
-    AgentMetrics metrics = new AgentMetrics(new SimpleMeterRegistry());
+    AgentMetrics metrics = new AgentMetrics();
     OomKill kill;
     try (Agent agent = agent(out, metrics)) {
       agent.start();
@@ -127,7 +126,7 @@ class AgentIT {
     assertThat(p2.waitFor(30, TimeUnit.SECONDS)).isTrue();
 
     CollectingExporter afterRestart = new CollectingExporter();
-    try (Agent agent = agent(afterRestart, new AgentMetrics(new SimpleMeterRegistry()))) {
+    try (Agent agent = agent(afterRestart, new AgentMetrics())) {
       agent.start();
       OomKill missed = afterRestart.awaitOne(CollectingExporter.container(cid2), TIMEOUT);
       assertThat(missed.getSpec().limit).isEqualTo("32Mi");
@@ -145,7 +144,7 @@ class AgentIT {
     String forgedPod = CgroupSandbox.podUid();
     String path = "/kubepods/burstable/pod" + forgedPod + "/" + forgedId;
     CollectingExporter out = new CollectingExporter();
-    try (Agent agent = agent(out, new AgentMetrics(new SimpleMeterRegistry()))) {
+    try (Agent agent = agent(out, new AgentMetrics())) {
       agent.start();
       writeToKmsg(
           List.of(

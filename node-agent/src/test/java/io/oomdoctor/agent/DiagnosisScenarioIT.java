@@ -2,7 +2,6 @@ package io.oomdoctor.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.oomdoctor.agent.metrics.AgentMetrics;
 import io.oomdoctor.agent.pod.PodResolver;
 import io.oomdoctor.agent.testing.CgroupSandbox;
@@ -62,13 +61,7 @@ class DiagnosisScenarioIT {
             state,
             false,
             "oomdoctor-system");
-    agent =
-        new Agent(
-            config,
-            out,
-            PodResolver.NONE,
-            new AgentMetrics(new SimpleMeterRegistry()),
-            Clock.systemUTC());
+    agent = new Agent(config, out, PodResolver.NONE, new AgentMetrics(), Clock.systemUTC());
     agent.start();
   }
 

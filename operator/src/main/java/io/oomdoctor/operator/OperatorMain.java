@@ -224,7 +224,7 @@ public final class OperatorMain implements Callable<Integer> {
         new OomDoctorOperator(
             client, settings, new OperatorMetrics(registry), Clock.systemUTC(), le, true);
     CountDownLatch stopped = new CountDownLatch(1);
-    try (HttpEndpoint http = new HttpEndpoint(httpPort, registry, operator::ready)) {
+    try (HttpEndpoint http = new HttpEndpoint(httpPort, registry::scrape, operator::ready)) {
       Runtime.getRuntime()
           .addShutdownHook(
               new Thread(

@@ -1,7 +1,5 @@
 package io.oomdoctor.agent.cli;
 
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.oomdoctor.agent.Agent;
 import io.oomdoctor.agent.AgentConfig;
 import io.oomdoctor.agent.export.Exporter;
@@ -107,8 +105,7 @@ final class RunCommand implements Callable<Integer> {
       return 2;
     }
     String node = nodeName != null && !nodeName.isBlank() ? nodeName : hostName();
-    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    AgentMetrics metrics = new AgentMetrics(registry);
+    AgentMetrics metrics = new AgentMetrics();
     PodResolver pods = PodResolver.NONE;
     Exporter out;
     if (exporter == ExporterKind.kubernetes) {
@@ -133,7 +130,7 @@ final class RunCommand implements Callable<Integer> {
             namespace);
     Agent agent = new Agent(config, out, pods, metrics, Clock.systemUTC());
     HttpEndpoint http =
-        metricsPort > 0 ? new HttpEndpoint(metricsPort, registry, agent::ready) : null;
+        metricsPort > 0 ? new HttpEndpoint(metricsPort, metrics::scrape, agent::ready) : null;
     CountDownLatch stopped = new CountDownLatch(1);
     PodResolver podsToClose = pods;
     Runtime.getRuntime()

@@ -1,106 +1,222 @@
 package io.oomdoctor.agent.metrics;
 
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.DoubleAdder;
 import java.util.function.Supplier;
 
-/** The agent's Prometheus metrics, all prefixed {@code oomdoctor_agent_}. */
+/**
+ * The agent's Prometheus metrics, all prefixed {@code oomdoctor_agent_}, written in the Prometheus
+ * text format by the agent itself: a metrics library costs some MiB of classes on every node for a
+ * dozen counters (docs/benchmarks.md). Names are given with dots ({@code oomdoctor.agent.kills})
+ * and exposed as Prometheus names ({@code oomdoctor_agent_kills_total}).
+ */
 public final class AgentMetrics {
-  private final MeterRegistry registry;
-  private final Counter recordsRead;
-  private final Counter recordsLost;
-  private final Counter recordsGarbled;
-  private final Counter exportDropped;
-  private final Timer sampling;
+  /** One metric family: its kind, its help text, and its series by label set. */
+  private record Family(String type, String help, Map<String, DoubleAdder> series) {}
+
+  private final Map<String, Family> counters = new ConcurrentHashMap<>();
+  private final Map<String, Supplier<Number>> gauges = new ConcurrentHashMap<>();
+  private final Map<String, String> gaugeHelp = new ConcurrentHashMap<>();
+  private final DoubleAdder samplingSeconds = new DoubleAdder();
+  private final AtomicLong samplingCount = new AtomicLong();
+  private volatile double samplingMax;
   private final AtomicLong containersSampled = new AtomicLong();
 
-  public AgentMetrics(MeterRegistry registry) {
-    this.registry = registry;
-    this.recordsRead =
-        Counter.builder("oomdoctor.agent.kmsg.records.read")
-            .description("Kernel log records read from /dev/kmsg")
-            .register(registry);
-    this.recordsLost =
-        Counter.builder("oomdoctor.agent.kmsg.records.lost")
-            .description("Kernel log records overwritten before the agent read them")
-            .register(registry);
-    this.recordsGarbled =
-        Counter.builder("oomdoctor.agent.kmsg.records.garbled")
-            .description("Kernel log records or lines that could not be parsed")
-            .register(registry);
-    this.exportDropped =
-        Counter.builder("oomdoctor.agent.exports.dropped")
-            .description("Kills dropped because the export queue was full")
-            .register(registry);
-    this.sampling =
-        Timer.builder("oomdoctor.agent.sampling.duration")
-            .description("Time of one sampling pass over all pod and container cgroups")
-            .register(registry);
-    registry.gauge("oomdoctor.agent.sampling.cgroups", containersSampled);
+  public AgentMetrics() {
+    for (String[] c :
+        new String[][] {
+          {"oomdoctor.agent.kmsg.records.read", "Kernel log records read from /dev/kmsg"},
+          {
+            "oomdoctor.agent.kmsg.records.lost",
+            "Kernel log records overwritten before the agent read them"
+          },
+          {
+            "oomdoctor.agent.kmsg.records.garbled",
+            "Kernel log records or lines that could not be parsed"
+          },
+          {"oomdoctor.agent.exports.dropped", "Kills dropped because the export queue was full"}
+        }) {
+      counter(c[0], c[1], "");
+    }
+    gauge(
+        "oomdoctor.agent.sampling.cgroups",
+        "Pod and container cgroups in the last sampling pass",
+        containersSampled::get);
   }
 
-  public MeterRegistry registry() {
-    return registry;
+  private DoubleAdder counter(String name, String help, String labels) {
+    return counters
+        .computeIfAbsent(name, n -> new Family("counter", help, new ConcurrentHashMap<>()))
+        .series()
+        .computeIfAbsent(labels, l -> new DoubleAdder());
+  }
+
+  private static String labels(String... kv) {
+    StringBuilder sb = new StringBuilder();
+    for (int i = 0; i < kv.length; i += 2) {
+      sb.append(sb.length() == 0 ? "" : ",")
+          .append(kv[i])
+          .append("=\"")
+          .append(kv[i + 1].replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n"))
+          .append('"');
+    }
+    return sb.toString();
   }
 
   public void recordRead() {
-    recordsRead.increment();
+    counter("oomdoctor.agent.kmsg.records.read", null, "").add(1);
   }
 
   public void recordsLost(long n) {
-    recordsLost.increment(n);
+    counter("oomdoctor.agent.kmsg.records.lost", null, "").add(n);
   }
 
   public void recordGarbled() {
-    recordsGarbled.increment();
+    counter("oomdoctor.agent.kmsg.records.garbled", null, "").add(1);
   }
 
   /** One kill seen in the kernel log, by kind (cgroup/global), limit scope and completeness. */
   public void killSeen(String kind, String scope, boolean complete) {
-    Counter.builder("oomdoctor.agent.kills")
-        .description("OOM kills found in the kernel log")
-        .tag("kind", kind == null ? "unknown" : kind)
-        .tag("scope", scope == null ? "none" : scope)
-        .tag("complete", Boolean.toString(complete))
-        .register(registry)
-        .increment();
+    counter(
+            "oomdoctor.agent.kills",
+            "OOM kills found in the kernel log",
+            labels(
+                "complete",
+                Boolean.toString(complete),
+                "kind",
+                kind == null ? "unknown" : kind,
+                "scope",
+                scope == null ? "none" : scope))
+        .add(1);
   }
 
   public void exported(String result) {
-    Counter.builder("oomdoctor.agent.exports")
-        .description("OomKills delivered, by result (created, already-exists, stdout)")
-        .tag("result", result)
-        .register(registry)
-        .increment();
+    counter(
+            "oomdoctor.agent.exports",
+            "OomKills delivered, by result (created, already-exists, stdout)",
+            labels("result", result))
+        .add(1);
   }
 
   public void exportFailed(String reason) {
-    Counter.builder("oomdoctor.agent.exports.failed")
-        .description("Attempts to deliver an OomKill that failed, by reason")
-        .tag("reason", reason)
-        .register(registry)
-        .increment();
+    counter(
+            "oomdoctor.agent.exports.failed",
+            "Attempts to deliver an OomKill that failed, by reason",
+            labels("reason", reason))
+        .add(1);
   }
 
   public void exportDropped() {
-    exportDropped.increment();
+    counter("oomdoctor.agent.exports.dropped", null, "").add(1);
   }
 
   public void sampled(Duration took, int cgroups) {
-    sampling.record(took);
+    double s = took.toNanos() / 1e9;
+    samplingSeconds.add(s);
+    samplingCount.incrementAndGet();
+    if (s > samplingMax) {
+      samplingMax = s;
+    }
     containersSampled.set(cgroups);
   }
 
   public void gauge(String name, String description, Supplier<Number> value) {
-    io.micrometer.core.instrument.Gauge.builder(name, value)
-        .description(description)
-        .register(registry);
+    gauges.put(name, value);
+    gaugeHelp.put(name, description);
   }
 
+  /** The sum over all series of a counter (dotted name). */
   public double count(String name) {
-    return registry.find(name).counters().stream().mapToDouble(Counter::count).sum();
+    Family f = counters.get(name);
+    return f == null ? 0 : f.series().values().stream().mapToDouble(DoubleAdder::sum).sum();
+  }
+
+  /** One series of a counter, by its labels ({@code result="created"}). */
+  public double count(String name, String label, String value) {
+    Family f = counters.get(name);
+    DoubleAdder a = f == null ? null : f.series().get(labels(label, value));
+    return a == null ? 0 : a.sum();
+  }
+
+  /** Every series now, by its Prometheus name and labels (for logs and tests). */
+  public Map<String, Double> snapshot() {
+    Map<String, Double> out = new TreeMap<>();
+    counters.forEach(
+        (name, f) ->
+            f.series()
+                .forEach(
+                    (l, v) ->
+                        out.put(
+                            prom(name) + "_total" + (l.isEmpty() ? "" : "{" + l + "}"), v.sum())));
+    gauges.forEach((name, g) -> out.put(prom(name), value(g)));
+    out.put("oomdoctor_agent_sampling_duration_seconds_count", (double) samplingCount.get());
+    out.put("oomdoctor_agent_sampling_duration_seconds_sum", samplingSeconds.sum());
+    return out;
+  }
+
+  /** The Prometheus text exposition format (version 0.0.4). */
+  public String scrape() {
+    StringBuilder sb = new StringBuilder(2048);
+    new TreeMap<>(counters)
+        .forEach(
+            (name, f) -> {
+              String p = prom(name) + "_total";
+              head(sb, p, "counter", f.help());
+              new TreeMap<>(f.series())
+                  .forEach(
+                      (l, v) ->
+                          sb.append(p)
+                              .append(l.isEmpty() ? "" : "{" + l + "}")
+                              .append(' ')
+                              .append(num(v.sum()))
+                              .append('\n'));
+            });
+    new TreeMap<>(gauges)
+        .forEach(
+            (name, g) -> {
+              head(sb, prom(name), "gauge", gaugeHelp.get(name));
+              sb.append(prom(name)).append(' ').append(num(value(g))).append('\n');
+            });
+    String t = "oomdoctor_agent_sampling_duration_seconds";
+    head(sb, t, "summary", "Time of one sampling pass over all pod and container cgroups");
+    sb.append(t).append("_count ").append(samplingCount.get()).append('\n');
+    sb.append(t).append("_sum ").append(num(samplingSeconds.sum())).append('\n');
+    head(sb, t + "_max", "gauge", "Longest sampling pass so far");
+    sb.append(t).append("_max ").append(num(samplingMax)).append('\n');
+    return sb.toString();
+  }
+
+  private static void head(StringBuilder sb, String name, String type, String help) {
+    if (help != null) {
+      sb.append("# HELP ").append(name).append(' ').append(help).append('\n');
+    }
+    sb.append("# TYPE ").append(name).append(' ').append(type).append('\n');
+  }
+
+  private static double value(Supplier<Number> g) {
+    try {
+      Number n = g.get();
+      return n == null ? Double.NaN : n.doubleValue();
+    } catch (RuntimeException e) {
+      return Double.NaN;
+    }
+  }
+
+  private static String num(double d) {
+    if (Double.isNaN(d)) {
+      return "NaN";
+    }
+    return d == Math.rint(d) && Math.abs(d) < 1e15
+        ? String.format(Locale.ROOT, "%.1f", d)
+        : Double.toString(d);
+  }
+
+  static String prom(String dotted) {
+    return dotted.replace('.', '_');
   }
 }

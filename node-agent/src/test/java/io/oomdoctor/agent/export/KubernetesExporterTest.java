@@ -2,7 +2,6 @@ package io.oomdoctor.agent.export;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.oomdoctor.agent.EvidenceAssembler;
 import io.oomdoctor.agent.kube.KubeConnection;
 import io.oomdoctor.agent.metrics.AgentMetrics;
@@ -40,7 +39,7 @@ class KubernetesExporterTest {
   @Test
   void createsTheResourceAndTreatsAConflictAsDelivered() {
     try (MockApiServer api = MockApiServer.start()) {
-      AgentMetrics metrics = new AgentMetrics(new SimpleMeterRegistry());
+      AgentMetrics metrics = new AgentMetrics();
       AtomicInteger delivered = new AtomicInteger();
       try (KubernetesExporter exporter =
           new KubernetesExporter(api.connection(), "oomdoctor-system", 10, FAST, FAST, metrics)) {
@@ -60,14 +59,7 @@ class KubernetesExporterTest {
       assertThat(k.getSpec().report.oomMemcg).endsWith("/abc");
       assertThat(k.getKind()).isEqualTo("OomKill");
       assertThat(metrics.count("oomdoctor.agent.exports")).isEqualTo(2);
-      assertThat(
-              metrics
-                  .registry()
-                  .find("oomdoctor.agent.exports")
-                  .tag("result", "already-exists")
-                  .counter()
-                  .count())
-          .isEqualTo(1);
+      assertThat(metrics.count("oomdoctor.agent.exports", "result", "already-exists")).isEqualTo(1);
     }
   }
 
@@ -78,7 +70,7 @@ class KubernetesExporterTest {
       port = s.getLocalPort();
     }
     KubeConnection down = KubeConnection.forUrl("http://127.0.0.1:" + port);
-    AgentMetrics metrics = new AgentMetrics(new SimpleMeterRegistry());
+    AgentMetrics metrics = new AgentMetrics();
     List<Long> deliveredSeqs = new CopyOnWriteArrayList<>();
     try (KubernetesExporter exporter =
         new KubernetesExporter(
@@ -115,7 +107,7 @@ class KubernetesExporterTest {
       port = s.getLocalPort();
     }
     KubeConnection down = KubeConnection.forUrl("http://127.0.0.1:" + port);
-    AgentMetrics metrics = new AgentMetrics(new SimpleMeterRegistry());
+    AgentMetrics metrics = new AgentMetrics();
     try (KubernetesExporter exporter =
         new KubernetesExporter(down, "oomdoctor-system", 2, FAST, Duration.ofSeconds(5), metrics)) {
       exporter.export(kill(1, "x"), () -> {});
