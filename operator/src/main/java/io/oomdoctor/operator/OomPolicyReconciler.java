@@ -36,7 +36,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -166,6 +165,13 @@ public class OomPolicyReconciler implements Reconciler<OomPolicy> {
             generation,
             now);
     metrics.recommendations(ns, name, status.recommendationCount);
+    // A deleted policy leaves no status to clean; its gauge row goes with it here.
+    metrics.retainPolicies(
+        context
+            .getPrimaryCache()
+            .list()
+            .map(p -> p.getMetadata().getNamespace() + "/" + p.getMetadata().getName())
+            .collect(java.util.stream.Collectors.toSet()));
     policy.setStatus(status);
     UpdateControl<OomPolicy> control = UpdateControl.patchStatus(policy);
     return retry == null ? control : control.rescheduleAfter(retry.plusSeconds(1));
@@ -496,9 +502,5 @@ public class OomPolicyReconciler implements Reconciler<OomPolicy> {
         policy.getMetadata().getName(),
         e.toString());
     return ErrorStatusUpdateControl.defaultErrorProcessing();
-  }
-
-  Optional<InformerEventSource<OomKill, OomPolicy>> killSource() {
-    return Optional.ofNullable(kills);
   }
 }

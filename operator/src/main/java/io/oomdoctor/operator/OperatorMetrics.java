@@ -62,6 +62,10 @@ public final class OperatorMetrics {
 
   public void recommendations(String namespace, String policy, int count) {
     recommendations.put(namespace + "/" + policy, count);
+    publish();
+  }
+
+  private void publish() {
     recommendationGauge.register(
         recommendations.entrySet().stream()
             .map(
@@ -74,10 +78,11 @@ public final class OperatorMetrics {
         true);
   }
 
-  public void policyGone(String namespace, String policy) {
-    recommendations.remove(namespace + "/" + policy);
-    recommendations(namespace, policy, 0);
-    recommendations.remove(namespace + "/" + policy);
+  /** Drops the gauge rows of policies that no longer exist ("namespace/name" keys kept). */
+  public void retainPolicies(java.util.Set<String> existing) {
+    if (recommendations.keySet().retainAll(existing)) {
+      publish();
+    }
   }
 
   /** Times one reconcile and counts it as an error when it throws. */

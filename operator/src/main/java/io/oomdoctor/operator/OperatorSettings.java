@@ -35,11 +35,6 @@ public record OperatorSettings(
         true);
   }
 
-  public OperatorSettings withNamespaces(Set<String> ns) {
-    return new OperatorSettings(
-        ns, retention, keepPerWorkload, eventWindow, identity, diagnosis, applyEnabled);
-  }
-
   public OperatorSettings withRetention(Duration age, int perWorkload) {
     return new OperatorSettings(
         namespaces, age, perWorkload, eventWindow, identity, diagnosis, applyEnabled);

@@ -177,6 +177,34 @@ class OomPolicyReconcilerTest {
   }
 
   @Test
+  void aDeletedPolicyLeavesTheRecommendationsGauge() {
+    try (Cluster c = new Cluster().startOperator()) {
+      Pod pod = c.deployment("shop", "web", "app", "64Mi", null);
+      c.policy("shop", "web", spec(OomPolicySpec.Mode.Recommend));
+      c.policy("shop", "other", Cluster.spec(OomPolicySpec.Mode.Recommend, "other"));
+      diagnosed(c, c.kill(pod, "app", Cluster.evidence("too-low")));
+      recommendation(c, "web", x -> "ModeRecommend".equals(x.reason));
+      await()
+          .atMost(WAIT)
+          .until(() -> c.registry.find("oomdoctor_recommendations").gauges().size() == 2);
+      assertThat(c.registry.find("oomdoctor_recommendations").tag("policy", "web").gauge().value())
+          .isEqualTo(1.0);
+
+      c.client.resource(c.getPolicy("shop", "web")).delete();
+      OomPolicy other = c.getPolicy("shop", "other");
+      other.getSpec().headroomPercent = 30; // a change, so that it is reconciled again
+      c.client.resource(other).update();
+      await()
+          .atMost(WAIT)
+          .untilAsserted(
+              () ->
+                  assertThat(c.registry.find("oomdoctor_recommendations").gauges())
+                      .singleElement()
+                      .satisfies(g -> assertThat(g.getId().getTag("policy")).isEqualTo("other")));
+    }
+  }
+
+  @Test
   void requestsAndLimitsKeepTheirRatio() {
     try (Cluster c = new Cluster().startOperator()) {
       Pod pod = c.deployment("shop", "web", "app", "64Mi", "32Mi");
