@@ -78,7 +78,10 @@ public final class EvidenceAssembler {
       long killSec = killEpochSec(r, nowMillis);
       String trendPath =
           r.oomMemcg != null && !"node".equals(r.limitScope) ? r.oomMemcg : r.taskMemcg;
-      spec.trend = sampler.trend(trendPath, killSec);
+      // A pod's cgroup outlives its containers' restarts: its trend counts from the killed
+      // container's start.
+      long since = Objects.equals(trendPath, r.taskMemcg) ? 0 : sampler.startOf(r.taskMemcg);
+      spec.trend = sampler.trend(trendPath, killSec, since);
       if (spec.trend == null && !Objects.equals(trendPath, r.taskMemcg)) {
         spec.trend = sampler.trend(r.taskMemcg, killSec);
       }

@@ -66,6 +66,11 @@ public final class MemoryHistory {
     }
   }
 
+  /** When the cgroup's processes started (or, failing that, when it was first sampled). */
+  public synchronized long startSec() {
+    return startedSec > 0 ? Math.min(startedSec, firstSeenSec) : firstSeenSec;
+  }
+
   public synchronized int samples() {
     return raw.total;
   }
@@ -76,9 +81,20 @@ public final class MemoryHistory {
    * downsampled series.
    */
   public synchronized MemoryTrend trend(long killSec) {
+    return trend(killSec, 0);
+  }
+
+  /**
+   * The same, from {@code sinceSec} on (0: the whole history): a pod's cgroup outlives the restarts
+   * of its containers, and only the samples since the killed container started tell how it grew.
+   */
+  public synchronized MemoryTrend trend(long killSec, long sinceSec) {
     List<long[]> points = merged(); // [sec, usageKb]
     // Samples after the kill show the emptied cgroup, not the container's behaviour.
     points.removeIf(p -> p[0] > killSec);
+    if (sinceSec > 0 && points.stream().anyMatch(p -> p[0] >= sinceSec)) {
+      points.removeIf(p -> p[0] < sinceSec);
+    }
     if (points.isEmpty()) {
       return null;
     }
@@ -91,7 +107,7 @@ public final class MemoryHistory {
         peakSec = p[0];
       }
     }
-    long start = startedSec > 0 ? Math.min(startedSec, firstSeenSec) : firstSeenSec;
+    long start = Math.max(startSec(), sinceSec);
     t.peakBytes = peakKb << 10;
     t.lastBytes = points.get(points.size() - 1)[1] << 10;
     t.samples = raw.total;

@@ -119,9 +119,21 @@ public final class MemorySampler {
 
   /** The trend of the cgroup the kernel printed as {@code kernelPath}, or null if never sampled. */
   public MemoryTrend trend(String kernelPath, long killSec) {
+    return trend(kernelPath, killSec, 0);
+  }
+
+  /** The same from {@code sinceSec} on (see {@link MemoryHistory#trend(long, long)}). */
+  public MemoryTrend trend(String kernelPath, long killSec, long sinceSec) {
     String key = CgroupTree.keyOf(kernelPath);
     MemoryHistory h = key == null ? null : histories.get(key);
-    return h == null ? null : h.trend(killSec);
+    return h == null ? null : h.trend(killSec, sinceSec);
+  }
+
+  /** When the cgroup's processes started, or 0 when it was never sampled. */
+  public long startOf(String kernelPath) {
+    String key = kernelPath == null ? null : CgroupTree.keyOf(kernelPath);
+    MemoryHistory h = key == null ? null : histories.get(key);
+    return h == null ? 0 : h.startSec();
   }
 
   /** The last look at the processes of that container cgroup, or null. */

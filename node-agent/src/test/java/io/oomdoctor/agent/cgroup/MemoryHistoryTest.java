@@ -25,6 +25,26 @@ class MemoryHistoryTest {
   }
 
   @Test
+  void aPodCgroupAcrossContainerRestartsIsJudgedFromTheLastStart() {
+    // A pod-level history: the container grows to 64 MiB in 50 s, is killed, restarts, grows again.
+    MemoryHistory h = new MemoryHistory(1, T0, 0);
+    for (int round = 0; round < 3; round++) {
+      for (int s = 0; s <= 50; s++) {
+        h.add(T0 + round * 60L + s, 4 * MIB + s * 60L * MIB / 50, 0);
+      }
+    }
+    long lastStart = T0 + 120;
+    long kill = T0 + 170;
+    MemoryTrend whole = h.trend(kill);
+    assertThat(whole.fitR2).as("a sawtooth fits badly").isLessThan(0.5);
+    MemoryTrend sinceStart = h.trend(kill, lastStart);
+    assertThat(sinceStart.fitR2).isGreaterThan(0.99);
+    assertThat(sinceStart.growthBytesPerHour).isGreaterThan(60L * MIB * 3600 / 50 - MIB * 3600);
+    assertThat(sinceStart.containerAgeSeconds).isEqualTo(50);
+    assertThat(h.trend(kill, T0 + 10_000)).as("no sample since: the whole history").isNotNull();
+  }
+
+  @Test
   void flatUsageHasNoGrowthAndSamplesAfterTheKillAreIgnored() {
     MemoryHistory h = new MemoryHistory(10, T0, 0);
     for (int i = 0; i < 100; i++) {
