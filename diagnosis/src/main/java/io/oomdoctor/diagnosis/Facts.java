@@ -102,6 +102,20 @@ public final class Facts {
         child = spec.processes.processes.stream().anyMatch(p -> v.ppid.equals(p.pid));
       }
     }
+    if (!child
+        && report.pid != null
+        && spec.processes != null
+        && spec.processes.processes != null) {
+      // The agent may have looked before the worker was forked: a victim it never saw, while a
+      // process it did see is in the kernel's task table too, is a worker beside the main one.
+      java.util.Set<Integer> seen = new java.util.HashSet<>();
+      spec.processes.processes.forEach(p -> seen.add(p.pid));
+      child =
+          !seen.contains(report.pid)
+              && tasks.stream()
+                  .anyMatch(
+                      t -> t.pid != null && !t.pid.equals(report.pid) && seen.contains(t.pid));
+    }
     this.victimIsChild = child;
   }
 

@@ -162,6 +162,18 @@ public class DiagnoserTest {
   }
 
   @Test
+  void aWorkerTheAgentNeverSawIsStillAWorker() throws IOException {
+    // The agent looked at the container before the worker was forked: only the main process.
+    OomKillSpec e = evidence("6.18-v1-systemd-worker-child-killed");
+    e.processes = processes(1, process(4535, 1, "memhog", null));
+    Diagnosis d = diagnoser.diagnose(e);
+    assertThat(d.cause()).isEqualTo(Cause.SharedLimit);
+    // A victim that is the process the agent saw is not a worker.
+    e.processes = processes(1, process(e.report.pid, 1, "gunicorn: worke", null));
+    assertThat(diagnoser.diagnose(e).cause()).isNotEqualTo(Cause.SharedLimit);
+  }
+
+  @Test
   void theRestartHistoryIsSaid() throws IOException {
     OomKillSpec e = evidence("6.18-v1-cgroupfs-container-limit");
     e.trend = trend(3 * 3600, 20 * MI, 0.97, 3 * 3600, 64 * MI, 3 * 3600);
