@@ -11,7 +11,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.oomdoctor.demo.workload.JavaHog;
+import io.oomdoctor.agent.testing.JavaHog;
 import io.oomdoctor.model.OomKill;
 import io.oomdoctor.model.OomPolicy;
 import io.oomdoctor.model.OomPolicySpec;
