@@ -1,5 +1,6 @@
 package io.oomdoctor.demo;
 
+import io.oomdoctor.agent.cgroup.ProcCgroup;
 import io.oomdoctor.agent.kmsg.Cursor;
 import io.oomdoctor.agent.kmsg.KmsgReader;
 import io.oomdoctor.agent.kmsg.KmsgRecord;
@@ -55,18 +56,7 @@ public final class Host {
 
   /** This process's memory cgroup: the demo's cgroups are made below it. */
   public static Path selfMemcg() {
-    try {
-      for (String line : Files.readAllLines(PROC.resolve("self/cgroup"))) {
-        String[] parts = line.split(":", 3);
-        if (parts.length == 3 && parts[1].equals("memory")) {
-          String rel = parts[2].startsWith("/") ? parts[2].substring(1) : parts[2];
-          return rel.isEmpty() ? MEMORY_MOUNT : MEMORY_MOUNT.resolve(rel);
-        }
-      }
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot read /proc/self/cgroup", e);
-    }
-    return MEMORY_MOUNT;
+    return ProcCgroup.memoryDir(PROC, "self", MEMORY_MOUNT);
   }
 
   /** Builds memhog (the workload's process) from the source shipped in the demo. */

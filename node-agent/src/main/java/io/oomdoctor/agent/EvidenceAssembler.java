@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.oomdoctor.agent.cgroup.Attribution;
 import io.oomdoctor.agent.cgroup.CgroupTree;
 import io.oomdoctor.agent.cgroup.MemorySampler;
+import io.oomdoctor.agent.cgroup.ProcCgroup;
 import io.oomdoctor.agent.export.OomKills;
 import io.oomdoctor.agent.pod.PodResolver;
 import io.oomdoctor.model.OomKill;
@@ -53,10 +54,10 @@ public final class EvidenceAssembler {
   }
 
   public OomKill assemble(OomReport r, long nowMillis) {
-    if (r.taskMemcg == null && r.pid != null && !OomReport.KIND_GLOBAL.equals(r.kind)) {
+    boolean rateLimited =
+        r.taskMemcg == null && r.pid != null && !OomReport.KIND_GLOBAL.equals(r.kind);
+    if (rateLimited) {
       locateRateLimited(r);
-    } else if (tree != null && r.taskMemcg != null) {
-      remember(r.taskMemcg);
     }
     Attribution.attribute(r);
     if (r.containerRuntime == null && r.podUid != null) {
@@ -70,6 +71,12 @@ public final class EvidenceAssembler {
     spec.pod = r.podUid == null ? null : pods.resolve(r.podUid, r.containerId);
     if (tree != null) {
       spec.cgroups = liveCgroups(r);
+      if (!rateLimited) {
+        // A full report's kill is accounted for: a later lone kill line must not take it.
+        spec.cgroups.stream()
+            .filter(c -> c.oomKills != null && c.path.equals(r.taskMemcg))
+            .forEach(c -> oomKillsSeen.merge(c.path, c.oomKills, Math::max));
+      }
       if (spec.limit == null && !spec.cgroups.isEmpty() && spec.cgroups.get(0).limitBytes != null) {
         spec.limit = OomKills.humanKb(spec.cgroups.get(0).limitBytes / 1024);
       }
@@ -113,7 +120,8 @@ public final class EvidenceAssembler {
    */
   private void locateRateLimited(OomReport r) {
     String how = null;
-    String path = procRoot == null ? null : procCgroup(procRoot, r.pid);
+    String path =
+        procRoot == null ? null : ProcCgroup.memoryPath(procRoot, Integer.toString(r.pid));
     if (path != null && path.contains("kubepods")) {
       how = "from /proc/" + r.pid + "/cgroup";
     } else {
@@ -128,23 +136,6 @@ public final class EvidenceAssembler {
     r.incompleteReason =
         "the kernel printed only the kill line (it rate-limits OOM reports to 10 in 5 s); "
             + (path != null ? "the cgroup was found " + how : "the cgroup could not be found");
-  }
-
-  /** The memory cgroup of a process from /proc/PID/cgroup (v1 "memory" line, or v2 "0::"). */
-  static String procCgroup(java.nio.file.Path procRoot, int pid) {
-    try {
-      for (String line : java.nio.file.Files.readAllLines(procRoot.resolve(pid + "/cgroup"))) {
-        String[] parts = line.split(":", 3);
-        if (parts.length == 3
-            && (java.util.Arrays.asList(parts[1].split(",")).contains("memory")
-                || (parts[0].equals("0") && parts[1].isEmpty()))) {
-          return parts[2];
-        }
-      }
-    } catch (java.io.IOException | RuntimeException e) {
-      return null; // reaped already
-    }
-    return null;
   }
 
   private String counterWentUp() {
@@ -167,13 +158,6 @@ public final class EvidenceAssembler {
       }
     }
     return found;
-  }
-
-  private void remember(String kernelPath) {
-    tree.reader()
-        .snapshot(tree.resolveKernelPath(kernelPath))
-        .map(s -> s.oomKills)
-        .ifPresent(n -> oomKillsSeen.merge(kernelPath, n, Math::max));
   }
 
   private List<CgroupSnapshot> liveCgroups(OomReport r) {

@@ -49,18 +49,7 @@ public final class RealKernel {
 
   /** This process's memory cgroup directory: test cgroups are made below it. */
   public static Path selfMemcg() {
-    try {
-      for (String line : Files.readAllLines(Paths.get("/proc/self/cgroup"))) {
-        String[] parts = line.split(":", 3);
-        if (parts.length == 3 && parts[1].equals("memory")) {
-          String rel = parts[2].startsWith("/") ? parts[2].substring(1) : parts[2];
-          return rel.isEmpty() ? MEMORY_MOUNT : MEMORY_MOUNT.resolve(rel);
-        }
-      }
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot read /proc/self/cgroup", e);
-    }
-    return MEMORY_MOUNT;
+    return io.oomdoctor.agent.cgroup.ProcCgroup.memoryDir(Paths.get("/proc"), "self", MEMORY_MOUNT);
   }
 
   /** The memhog binary, compiled once per test run from src/test/c/memhog.c. */
