@@ -167,10 +167,6 @@ public final class LocalCluster implements AutoCloseable {
     return pods.synced();
   }
 
-  public SimpleMeterRegistry operatorMetrics() {
-    return operatorMetrics;
-  }
-
   public AgentMetrics agentMetrics() {
     return agentMetrics;
   }

@@ -11,7 +11,6 @@ import java.time.Clock;
  */
 public final class OomDoctorOperator implements AutoCloseable {
   private final Operator operator;
-  private final OperatorMetrics metrics;
 
   /**
    * @param leaderElection null to reconcile without a Lease (one replica)
@@ -24,7 +23,6 @@ public final class OomDoctorOperator implements AutoCloseable {
       Clock clock,
       LeaderElectionConfiguration leaderElection,
       boolean closeClient) {
-    this.metrics = metrics;
     this.operator =
         new Operator(
             o -> {
@@ -56,14 +54,6 @@ public final class OomDoctorOperator implements AutoCloseable {
   public OomDoctorOperator start() {
     operator.start();
     return this;
-  }
-
-  public Operator operator() {
-    return operator;
-  }
-
-  public OperatorMetrics metrics() {
-    return metrics;
   }
 
   /** Started, and every informer is healthy. */

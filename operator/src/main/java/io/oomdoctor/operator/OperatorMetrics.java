@@ -24,10 +24,6 @@ public final class OperatorMetrics {
             .register(registry);
   }
 
-  public MeterRegistry registry() {
-    return registry;
-  }
-
   public void killDiagnosed(String namespace, String workload, String container, String cause) {
     Counter.builder("oomdoctor_kills")
         .description("OOM kills diagnosed, by namespace, workload, container and cause")
