@@ -114,7 +114,7 @@ public final class Demo implements Callable<Integer> {
               + NS
               + "/"
               + APP
-              + ": container app leaks 2 MiB every 150 ms under a 64Mi limit.");
+              + ": container app leaks 2 MiB every 250 ms under a 64Mi limit.");
       if (!replay) {
         k.resource(deployment()).create();
         cluster.kubelet().restartDelayMs(3000);
@@ -237,7 +237,7 @@ public final class Demo implements Callable<Integer> {
         .addNewContainer()
         .withName("app")
         .withImage("example.com/shop/web:1.4.2")
-        .withCommand("memhog", "--step-mb", "2", "--interval-ms", "150")
+        .withCommand("memhog", "--step-mb", "2", "--interval-ms", "250")
         .withNewResources()
         .addToLimits("memory", new Quantity("64Mi"))
         .addToRequests("memory", new Quantity("32Mi"))

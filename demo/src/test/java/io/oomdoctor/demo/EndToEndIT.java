@@ -49,7 +49,7 @@ class EndToEndIT {
     try (EndToEnd e = new EndToEnd(state, FakeKubelet.Driver.CGROUPFS)) {
       e.policy("web", OomPolicySpec.Mode.Recommend, "64Mi", "1Gi");
       e.deployment(
-          "web", 1, container("app", "64Mi", "memhog", "--step-mb", "2", "--interval-ms", "150"));
+          "web", 1, container("app", "64Mi", "memhog", "--step-mb", "2", "--interval-ms", "250"));
       OomKill kill = e.diagnosedKill(NS, EndToEnd.ofPod("web-"));
       assertThat(kill.getStatus().cause).isEqualTo("MemoryLeak");
       assertThat(kill.getStatus().recommendedLimit).isEqualTo("80Mi");
