@@ -1,63 +1,99 @@
 package io.oomdoctor.agent.cli;
 
 import io.oomdoctor.agent.AgentVersion;
-import java.time.Duration;
-import picocli.CommandLine;
-import picocli.CommandLine.Command;
+import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.Function;
 
 /** Entry point of {@code oomdoctor-agent}. */
-@Command(
-    name = "oomdoctor-agent",
-    mixinStandardHelpOptions = true,
-    versionProvider = AgentCli.Version.class,
-    description = "Finds kernel OOM kills on this node and says which pod and container they hit.",
-    subcommands = {RunCommand.class, ParseCommand.class, ExplainCommand.class, ScanCommand.class})
-public final class AgentCli implements Runnable {
-  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+public final class AgentCli {
+  private static final String USAGE =
+      """
+      Usage: oomdoctor-agent COMMAND [OPTIONS]
+      Finds kernel OOM kills on this node and says which pod and container they hit.
+
+      Commands:
+        run      Follow the kernel log and export every OOM kill (the DaemonSet's command).
+        parse    Read kernel log text (raw /dev/kmsg records, dmesg, dmesg -T, journalctl -k) from
+                 files or stdin and print one JSON object per OOM kill.
+        explain  Like parse, but print for each OOM kill why it happened and what to do.
+        scan     Read this host's kernel ring buffer once and print one JSON object per OOM kill.
+
+      'oomdoctor-agent COMMAND --help' lists a command's options; --version prints the version.
+      """;
+
+  private AgentCli() {}
 
   public static void main(String[] args) {
-    System.exit(commandLine().execute(args));
+    System.exit(execute(args));
   }
 
-  /** The configured command line (also used by tests). */
-  public static CommandLine commandLine() {
-    CommandLine cl = new CommandLine(new AgentCli());
-    cl.registerConverter(Duration.class, AgentCli::duration);
-    return cl;
+  /**
+   * Runs one command with this process's environment and {@link System#out} and {@link System#err}
+   * as they are now. Returns the exit code: 0 done, 1 failed, 2 a command line that cannot run.
+   */
+  public static int execute(String... args) {
+    return execute(Arrays.asList(args), System::getenv, System.out, System.err);
   }
 
-  @Override
-  public void run() {
-    spec.commandLine().usage(System.err);
-  }
-
-  /** "10s", "500ms", "2m", "1h", or ISO-8601 ("PT10S"). */
-  static Duration duration(String s) {
-    String v = s.trim().toLowerCase(java.util.Locale.ROOT);
-    try {
-      if (v.startsWith("pt") || v.startsWith("p")) {
-        return Duration.parse(v.toUpperCase(java.util.Locale.ROOT));
-      }
-      if (v.endsWith("ms")) {
-        return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
-      }
-      long n = Long.parseLong(v.substring(0, v.length() - 1));
-      return switch (v.charAt(v.length() - 1)) {
-        case 's' -> Duration.ofSeconds(n);
-        case 'm' -> Duration.ofMinutes(n);
-        case 'h' -> Duration.ofHours(n);
-        default -> throw new IllegalArgumentException();
-      };
-    } catch (RuntimeException e) {
-      throw new CommandLine.TypeConversionException(
-          "'" + s + "' is not a duration (use e.g. 10s, 500ms, 2m)");
+  static int execute(
+      List<String> args, Function<String, String> env, PrintStream out, PrintStream err) {
+    if (args.isEmpty()) {
+      err.print(USAGE);
+      return 2;
     }
-  }
-
-  static final class Version implements CommandLine.IVersionProvider {
-    @Override
-    public String[] getVersion() {
-      return new String[] {"oomdoctor-agent " + AgentVersion.VERSION};
+    String command = args.get(0);
+    switch (command) {
+      case "--help", "-h", "help" -> {
+        out.print(USAGE);
+        return 0;
+      }
+      case "--version", "-V" -> {
+        out.println("oomdoctor-agent " + AgentVersion.VERSION);
+        return 0;
+      }
+      default -> {}
+    }
+    Options options =
+        switch (command) {
+          case "run" -> RunCommand.options(env);
+          case "parse" -> ParseCommand.options(env);
+          case "explain" -> ExplainCommand.options(env);
+          case "scan" -> ScanCommand.options(env);
+          default -> null;
+        };
+    if (options == null) {
+      err.println("oomdoctor-agent: unknown command '" + command + "'");
+      err.print(USAGE);
+      return 2;
+    }
+    List<String> rest = args.subList(1, args.size());
+    int end = rest.indexOf("--");
+    List<String> beforeEnd = end < 0 ? rest : rest.subList(0, end);
+    if (beforeEnd.contains("--help") || beforeEnd.contains("-h")) {
+      out.print(options.usage());
+      return 0;
+    }
+    try {
+      options.parse(rest);
+      return switch (command) {
+        case "run" -> new RunCommand(options).call();
+        case "parse" -> ParseCommand.run(options.positional(), out, err);
+        case "explain" -> ExplainCommand.run(options.positional(), out, err);
+        default -> new ScanCommand(options).run(out, err);
+      };
+    } catch (Options.UsageException e) {
+      err.println("oomdoctor-agent " + command + ": " + e.getMessage());
+      err.println("Try 'oomdoctor-agent " + command + " --help'.");
+      return 2;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return 1;
+    } catch (Exception e) {
+      err.println("oomdoctor-agent " + command + ": " + e);
+      e.printStackTrace(err);
+      return 1;
     }
   }
 }

@@ -7,28 +7,23 @@ import io.oomdoctor.model.OomKillSpec;
 import io.oomdoctor.model.evidence.OomReport;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
+import java.util.function.Function;
 
 /** Kernel log text in, for each kill the diagnosis a person reads. */
-@Command(
-    name = "explain",
-    description =
-        "Like parse, but print for each OOM kill why it happened and what to do (cause, numbers,"
-            + " fix): for a host where only the kernel log is at hand.")
-final class ExplainCommand implements Callable<Integer> {
-  @Parameters(arity = "0..*", paramLabel = "FILE", description = "Files to read; stdin when none.")
-  List<Path> files;
+final class ExplainCommand {
+  private ExplainCommand() {}
 
-  @Override
-  public Integer call() throws IOException {
-    return run(files, System.out, System.err);
+  static Options options(Function<String, String> env) {
+    return new Options(
+            "explain",
+            "Like parse, but print for each OOM kill why it happened and what to do (cause,"
+                + " numbers, fix): for a host where only the kernel log is at hand.",
+            env)
+        .positional("FILE", "Files to read; stdin when none.");
   }
 
-  static int run(List<Path> files, PrintStream out, PrintStream err) throws IOException {
+  static int run(List<String> files, PrintStream out, PrintStream err) throws IOException {
     Diagnoser diagnoser = new Diagnoser();
     return ParseCommand.run(
         files, r -> out.println(text(r, diagnoser.diagnose(spec(r)))), out, err);

@@ -14,27 +14,22 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.ZoneId;
 import java.util.List;
-import java.util.concurrent.Callable;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Parameters;
+import java.util.function.Function;
 
 /** Kernel log text in, one JSON object per OOM kill out. */
-@Command(
-    name = "parse",
-    description =
-        "Read kernel log text (raw /dev/kmsg records, dmesg, dmesg -T, journalctl -k) from files or"
-            + " stdin and print one JSON object per OOM kill.")
-final class ParseCommand implements Callable<Integer> {
-  @Parameters(arity = "0..*", paramLabel = "FILE", description = "Files to read; stdin when none.")
-  List<Path> files;
+final class ParseCommand {
+  private ParseCommand() {}
 
-  @Override
-  public Integer call() throws IOException {
-    return run(files, System.out, System.err);
+  static Options options(Function<String, String> env) {
+    return new Options(
+            "parse",
+            "Read kernel log text (raw /dev/kmsg records, dmesg, dmesg -T, journalctl -k) from files"
+                + " or stdin and print one JSON object per OOM kill.",
+            env)
+        .positional("FILE", "Files to read; stdin when none.");
   }
 
-  /** Parses and prints; returns the exit code. Garbled input is counted, never fatal. */
-  static int run(List<Path> files, PrintStream out, PrintStream err) throws IOException {
+  static int run(List<String> files, PrintStream out, PrintStream err) throws IOException {
     return run(files, r -> out.println(Json.line(r)), out, err);
   }
 
@@ -43,7 +38,7 @@ final class ParseCommand implements Callable<Integer> {
    * sink}; returns the exit code.
    */
   static int run(
-      List<Path> files,
+      List<String> files,
       java.util.function.Consumer<io.oomdoctor.model.evidence.OomReport> sink,
       PrintStream out,
       PrintStream err)
@@ -59,7 +54,8 @@ final class ParseCommand implements Callable<Integer> {
               decoder,
               parser);
     } else {
-      for (Path f : files) {
+      for (String name : files) {
+        Path f = Path.of(name);
         try (BufferedReader r = Files.newBufferedReader(f, StandardCharsets.ISO_8859_1)) {
           garbled += feed(r, decoder, parser);
           parser.flush(); // a report never spans two files

@@ -13,88 +13,90 @@ import io.oomdoctor.common.HttpEndpoint;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
+import java.util.function.Function;
 
 /** The daemon. */
-@Command(
-    name = "run",
-    description = "Follow the kernel log and export every OOM kill (the DaemonSet's command).")
-final class RunCommand implements Callable<Integer> {
-  enum ExporterKind {
-    kubernetes,
-    stdout
+final class RunCommand {
+  private final HostOptions host;
+  private final String nodeName;
+  private final Duration interval;
+  private final String exporter;
+  private final String namespace;
+  private final Path stateDir;
+  private final int metricsPort;
+  private final boolean readEnvironment;
+  private final int queueCapacity;
+  private final boolean podFieldSelector;
+
+  static Options options(Function<String, String> env) {
+    return HostOptions.add(
+            new Options(
+                "run",
+                "Follow the kernel log and export every OOM kill (the DaemonSet's command).",
+                env))
+        .value(
+            "--node-name", "NAME", "NODE_NAME", null, "This node's name (default: the host name).")
+        .value("--interval", "DURATION", "OOMDOCTOR_INTERVAL", "10s", "Cgroup sampling interval.")
+        .value(
+            "--exporter",
+            "KIND",
+            "OOMDOCTOR_EXPORTER",
+            "kubernetes",
+            "kubernetes (create OomKill resources) or stdout (one JSON line per kill).")
+        .value(
+            "--namespace",
+            "NAMESPACE",
+            "POD_NAMESPACE",
+            "oomdoctor-system",
+            "Namespace for kills without a pod.")
+        .value(
+            "--state-dir",
+            "PATH",
+            "OOMDOCTOR_STATE_DIR",
+            "/var/lib/oomdoctor",
+            "Where the kernel log cursor is kept across restarts.")
+        .value(
+            "--metrics-port",
+            "PORT",
+            "OOMDOCTOR_METRICS_PORT",
+            "9402",
+            "Port of /metrics, /healthz and /readyz; 0 turns them off.")
+        .flag(
+            "--read-environment",
+            "OOMDOCTOR_READ_ENVIRONMENT",
+            false,
+            "Read JAVA_TOOL_OPTIONS, JDK_JAVA_OPTIONS, NODE_OPTIONS, GOMEMLIMIT and GOGC (and"
+                + " nothing else) from each process's environment; needs CAP_SYS_PTRACE.")
+        .value(
+            "--queue-capacity",
+            "N",
+            "OOMDOCTOR_QUEUE_CAPACITY",
+            "1000",
+            "Kills held while the API server is unreachable.")
+        .flag(
+            "--pod-field-selector",
+            "OOMDOCTOR_POD_FIELD_SELECTOR",
+            true,
+            "Ask the API server for this node's pods only (spec.nodeName field selector). Turn off"
+                + " only for API servers that lack it, such as test doubles; the node is checked"
+                + " on each pod either way.");
   }
 
-  @Mixin HostOptions host;
+  RunCommand(Options o) throws Options.UsageException {
+    this.host = new HostOptions(o);
+    this.nodeName = o.string("--node-name");
+    this.interval = o.duration("--interval");
+    this.exporter = o.choice("--exporter", "kubernetes", "stdout");
+    this.namespace = o.string("--namespace");
+    this.stateDir = o.path("--state-dir");
+    this.metricsPort = o.integer("--metrics-port");
+    this.readEnvironment = o.bool("--read-environment");
+    this.queueCapacity = o.integer("--queue-capacity");
+    this.podFieldSelector = o.bool("--pod-field-selector");
+  }
 
-  @Option(
-      names = "--node-name",
-      defaultValue = "${env:NODE_NAME}",
-      description = "This node's name (env NODE_NAME; default: the host name).")
-  String nodeName;
-
-  @Option(
-      names = "--interval",
-      defaultValue = "${env:OOMDOCTOR_INTERVAL:-10s}",
-      description = "Cgroup sampling interval (env OOMDOCTOR_INTERVAL; default ${DEFAULT-VALUE}).")
-  Duration interval;
-
-  @Option(
-      names = "--exporter",
-      defaultValue = "${env:OOMDOCTOR_EXPORTER:-kubernetes}",
-      description =
-          "kubernetes (create OomKill resources) or stdout (one JSON line per kill); env OOMDOCTOR_EXPORTER, default ${DEFAULT-VALUE}.")
-  ExporterKind exporter;
-
-  @Option(
-      names = "--namespace",
-      defaultValue = "${env:POD_NAMESPACE:-oomdoctor-system}",
-      description =
-          "Namespace for kills without a pod (env POD_NAMESPACE; default ${DEFAULT-VALUE}).")
-  String namespace;
-
-  @Option(
-      names = "--state-dir",
-      defaultValue = "${env:OOMDOCTOR_STATE_DIR:-/var/lib/oomdoctor}",
-      description =
-          "Where the kernel log cursor is kept across restarts (env OOMDOCTOR_STATE_DIR; default ${DEFAULT-VALUE}).")
-  Path stateDir;
-
-  @Option(
-      names = "--metrics-port",
-      defaultValue = "${env:OOMDOCTOR_METRICS_PORT:-9402}",
-      description =
-          "Port of /metrics, /healthz and /readyz; 0 turns them off (env OOMDOCTOR_METRICS_PORT; default ${DEFAULT-VALUE}).")
-  int metricsPort;
-
-  @Option(
-      names = "--read-environment",
-      defaultValue = "${env:OOMDOCTOR_READ_ENVIRONMENT:-false}",
-      description =
-          "Read JAVA_TOOL_OPTIONS, JDK_JAVA_OPTIONS, NODE_OPTIONS, GOMEMLIMIT and GOGC (and nothing else) from each process's environment; needs CAP_SYS_PTRACE (env OOMDOCTOR_READ_ENVIRONMENT; default ${DEFAULT-VALUE}).")
-  boolean readEnvironment;
-
-  @Option(
-      names = "--queue-capacity",
-      defaultValue = "${env:OOMDOCTOR_QUEUE_CAPACITY:-1000}",
-      description =
-          "Kills held while the API server is unreachable (env OOMDOCTOR_QUEUE_CAPACITY; default ${DEFAULT-VALUE}).")
-  int queueCapacity;
-
-  @Option(
-      names = "--pod-field-selector",
-      defaultValue = "${env:OOMDOCTOR_POD_FIELD_SELECTOR:-true}",
-      arity = "1",
-      description =
-          "Ask the API server for this node's pods only (spec.nodeName field selector). Turn off only for API servers that lack it, such as test doubles; the node is checked on each pod either way (env OOMDOCTOR_POD_FIELD_SELECTOR; default ${DEFAULT-VALUE}).")
-  boolean podFieldSelector;
-
-  @Override
-  public Integer call() throws Exception {
+  int call() throws Exception {
     String problem = host.check();
     if (problem != null) {
       System.err.println("oomdoctor-agent: " + problem);
@@ -108,7 +110,7 @@ final class RunCommand implements Callable<Integer> {
     AgentMetrics metrics = new AgentMetrics();
     PodResolver pods = PodResolver.NONE;
     Exporter out;
-    if (exporter == ExporterKind.kubernetes) {
+    if (exporter.equals("kubernetes")) {
       KubeConnection api = KubeConnection.autoConfigure();
       pods = new PodWatcher(api, node, podFieldSelector);
       out =

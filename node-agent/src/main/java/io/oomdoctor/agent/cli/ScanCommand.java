@@ -10,33 +10,31 @@ import io.oomdoctor.agent.parse.OomReportParser;
 import io.oomdoctor.agent.pod.PodResolver;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
+import java.util.function.Function;
 
 /** One look at this host's kernel ring buffer. */
-@Command(
-    name = "scan",
-    description =
-        "Read this host's kernel ring buffer once, attribute the OOM kills in it (with live cgroup"
-            + " figures where the cgroup still exists) and print one JSON object per kill.")
-final class ScanCommand implements Callable<Integer> {
+final class ScanCommand {
   /** /dev/kmsg never ends; the buffer is drained when no record came for this long. */
   static final long IDLE_MILLIS = 300;
 
-  @Mixin HostOptions host;
+  private final HostOptions host;
+  private final String nodeName;
 
-  @Option(
-      names = "--node-name",
-      defaultValue = "${env:NODE_NAME:-localhost}",
-      description = "Node name to report (env NODE_NAME).")
-  String nodeName;
+  static Options options(Function<String, String> env) {
+    return HostOptions.add(
+            new Options(
+                "scan",
+                "Read this host's kernel ring buffer once, attribute the OOM kills in it (with live"
+                    + " cgroup figures where the cgroup still exists) and print one JSON object per"
+                    + " kill.",
+                env))
+        .value("--node-name", "NAME", "NODE_NAME", "localhost", "Node name to report.");
+  }
 
-  @Override
-  public Integer call() throws Exception {
-    return run(System.out, System.err);
+  ScanCommand(Options o) throws Options.UsageException {
+    this.host = new HostOptions(o);
+    this.nodeName = o.string("--node-name");
   }
 
   int run(PrintStream out, PrintStream err) throws InterruptedException {
