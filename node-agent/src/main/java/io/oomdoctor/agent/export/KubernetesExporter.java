@@ -4,7 +4,6 @@ import io.oomdoctor.agent.kube.KubeConnection;
 import io.oomdoctor.agent.metrics.AgentMetrics;
 import io.oomdoctor.model.OomKill;
 import java.io.IOException;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.concurrent.BlockingDeque;
 import java.util.concurrent.LinkedBlockingDeque;
@@ -152,7 +151,7 @@ public final class KubernetesExporter implements Exporter {
   /** Returns once the kill is in the API server (created now, or found there already). */
   private void create(OomKill kill) throws Refused, Failed, InterruptedException {
     String ns = kill.getMetadata().getNamespace();
-    HttpResponse<String> r;
+    KubeConnection.Response r;
     try {
       r = api.send("POST", String.format(PATH, ns), Json.body(kill));
     } catch (IOException e) {

@@ -4,11 +4,6 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.internal.SSLUtils;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,23 +11,31 @@ import java.nio.file.Paths;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
-import java.time.Duration;
 import java.util.Base64;
-import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
- * The agent's connection to the API server: the JDK HTTP client with the pod's service account
- * (token and cluster CA) or, outside a cluster, a kubeconfig read by fabric8's {@link Config}.
+ * The agent's connection to the API server, with the pod's service account (token and cluster CA)
+ * or, outside a cluster, a kubeconfig read by fabric8's {@link Config}.
  *
  * <p>The agent makes two kinds of call — create an OomKill, list and watch its node's pods — so it
- * does without a full Kubernetes client: on every node, that saves the tens of MiB that the
- * client's model classes and their JSON introspection would cost (docs/benchmarks.md).
+ * does without a full Kubernetes client, and without a general HTTP client ({@link ApiHttp}): on
+ * every node, that saves the tens of MiB that the client's model classes and their JSON
+ * introspection would cost (docs/benchmarks.md).
  */
 public final class KubeConnection {
-  private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
+  private static final int REQUEST_TIMEOUT_MS = 30_000;
+
+  /**
+   * A watch that brings nothing for this long is taken as lost (the API server ends watches after
+   * their timeoutSeconds, at most 10 minutes, and sends bookmarks in between).
+   */
+  private static final int WATCH_IDLE_TIMEOUT_MS = 11 * 60_000;
+
+  /** A response: status code and body. */
+  public record Response(int statusCode, String body) {}
 
   /** Overrides where the service account's token and ca.crt are (custom projected volumes). */
   public static final String SA_ENV = "OOMDOCTOR_SERVICE_ACCOUNT_DIR";
@@ -42,7 +45,7 @@ public final class KubeConnection {
       Paths.get("/var/run/secrets/kubernetes.io/serviceaccount");
 
   private final String base;
-  private final HttpClient http;
+  private final ApiHttp http;
 
   /** The Authorization header value (re-read on 401), or null. */
   private final Supplier<String> credentials;
@@ -53,14 +56,7 @@ public final class KubeConnection {
     this.base = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
     this.credentials = credentials;
     this.authorization = credentials.get();
-    this.http =
-        HttpClient.newBuilder()
-            .version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(10))
-            // Always an explicit context: the default one would load the JDK's whole public CA
-            // store, which the agent never needs (it talks to its own cluster only).
-            .sslContext(tls)
-            .build();
+    this.http = new ApiHttp(this.base, tls);
   }
 
   /**
@@ -85,17 +81,25 @@ public final class KubeConnection {
    */
   public static KubeConnection inCluster(String host, String port, Path serviceAccount) {
     String h = host.contains(":") ? "[" + host + "]" : host; // IPv6 service address
-    Path token = serviceAccount.resolve("token");
     return new KubeConnection(
         "https://" + h + ":" + port,
         trustOnly(serviceAccount.resolve("ca.crt")),
-        () -> {
-          try {
-            return "Bearer " + Files.readString(token, StandardCharsets.US_ASCII).trim();
-          } catch (IOException e) {
-            throw new IllegalStateException("cannot read the service account token " + token, e);
-          }
-        });
+        tokenFile(serviceAccount.resolve("token")));
+  }
+
+  /** An API server at {@code url} with the bearer token in a file (re-read on 401). */
+  static KubeConnection fromToken(String url, Path token) {
+    return new KubeConnection(url, plainOnly(), tokenFile(token));
+  }
+
+  private static Supplier<String> tokenFile(Path token) {
+    return () -> {
+      try {
+        return "Bearer " + Files.readString(token, StandardCharsets.US_ASCII).trim();
+      } catch (IOException e) {
+        throw new IllegalStateException("cannot read the service account token " + token, e);
+      }
+    };
   }
 
   /** From a fabric8 {@link Config} (kubeconfig: certificates, tokens, exec plugins). */
@@ -190,45 +194,39 @@ public final class KubeConnection {
    * Sends a request; on 401 reloads the credentials once (service account tokens are rotated on
    * disk) and retries.
    */
-  public HttpResponse<String> send(String method, String path, String jsonBody)
-      throws IOException, InterruptedException {
-    HttpResponse<String> r = sendOnce(method, path, jsonBody);
+  public Response send(String method, String path, String jsonBody) throws IOException {
+    ApiHttp.Response r = http.exchange(method, path, authorization, jsonBody, REQUEST_TIMEOUT_MS);
     if (r.statusCode() == 401) {
       authorization = credentials.get();
-      r = sendOnce(method, path, jsonBody);
+      r = http.exchange(method, path, authorization, jsonBody, REQUEST_TIMEOUT_MS);
     }
-    return r;
+    return new Response(r.statusCode(), r.body());
   }
 
-  private HttpResponse<String> sendOnce(String method, String path, String jsonBody)
-      throws IOException, InterruptedException {
-    HttpRequest.Builder b =
-        HttpRequest.newBuilder(URI.create(base + path))
-            .timeout(REQUEST_TIMEOUT)
-            .header("Accept", "application/json")
-            .method(
-                method,
-                jsonBody == null
-                    ? HttpRequest.BodyPublishers.noBody()
-                    : HttpRequest.BodyPublishers.ofString(jsonBody, StandardCharsets.UTF_8));
-    if (jsonBody != null) {
-      b.header("Content-Type", "application/json");
+  /**
+   * Opens a watch over WebSocket (what the API server and its test doubles all serve); on 401
+   * reloads the credentials once, as {@link #send} does.
+   */
+  public WatchStream watch(String path) throws IOException {
+    ApiHttp.WebSocket ws;
+    try {
+      ws = http.webSocket(path, authorization, WATCH_IDLE_TIMEOUT_MS);
+    } catch (ApiHttp.HttpStatusException e) {
+      if (e.status != 401) {
+        throw e;
+      }
+      authorization = credentials.get();
+      ws = http.webSocket(path, authorization, WATCH_IDLE_TIMEOUT_MS);
     }
-    String auth = authorization;
-    if (auth != null) {
-      b.header("Authorization", auth);
-    }
-    return http.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    return ws;
   }
 
-  /** Opens a watch over WebSocket (what the API server and its test doubles all serve). */
-  public CompletableFuture<WebSocket> webSocket(String path, WebSocket.Listener listener) {
-    String ws = base.replaceFirst("^http", "ws") + path;
-    WebSocket.Builder b = http.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(10));
-    String auth = authorization;
-    if (auth != null) {
-      b.header("Authorization", auth);
-    }
-    return b.buildAsync(URI.create(ws), listener);
+  /** The events of a watch, one JSON text each. */
+  public interface WatchStream extends java.io.Closeable {
+    /** The next event, or null when the server ended the watch. */
+    String next() throws IOException;
+
+    @Override
+    void close();
   }
 }

@@ -6,16 +6,11 @@ import io.oomdoctor.agent.kube.KubeConnection;
 import io.oomdoctor.agent.kube.PodInfo;
 import io.oomdoctor.model.evidence.PodReference;
 import java.net.URLEncoder;
-import java.net.http.HttpResponse;
-import java.net.http.WebSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,8 +34,7 @@ public final class PodWatcher implements PodResolver {
   private final Thread thread;
   private volatile boolean synced;
   private volatile boolean closed;
-  private volatile CompletableFuture<Void> watchEnded;
-  private volatile WebSocket socket;
+  private volatile KubeConnection.WatchStream stream;
 
   /**
    * @param serverSideFilter ask the API server for this node's pods only (field selector). Off only
@@ -99,7 +93,7 @@ public final class PodWatcher implements PodResolver {
 
   /** Lists the node's pods, replaces what is kept, and returns the version to watch from. */
   private String list() throws Exception {
-    HttpResponse<String> r = api.send("GET", "/api/v1/pods?resourceVersion=0" + selector, null);
+    KubeConnection.Response r = api.send("GET", "/api/v1/pods?resourceVersion=0" + selector, null);
     if (r.statusCode() != 200) {
       throw new IllegalStateException("listing pods answered HTTP " + r.statusCode());
     }
@@ -124,51 +118,21 @@ public final class PodWatcher implements PodResolver {
 
   /** Follows changes until the watch ends (server timeout, 410 Gone, connection lost). */
   private void watch(String resourceVersion) throws Exception {
-    CompletableFuture<Void> ended = new CompletableFuture<>();
-    watchEnded = ended;
     String path =
         "/api/v1/pods?watch=true&allowWatchBookmarks=true&timeoutSeconds=600"
             + (resourceVersion == null ? "" : "&resourceVersion=" + resourceVersion)
             + selector;
-    socket =
-        api.webSocket(
-                path,
-                new WebSocket.Listener() {
-                  private final StringBuilder message = new StringBuilder();
-
-                  @Override
-                  public CompletionStage<?> onText(WebSocket ws, CharSequence data, boolean last) {
-                    message.append(data);
-                    if (last) {
-                      String m = message.toString();
-                      message.setLength(0);
-                      if (!event(m)) {
-                        ended.complete(null);
-                      }
-                    }
-                    ws.request(1);
-                    return null;
-                  }
-
-                  @Override
-                  public CompletionStage<?> onClose(WebSocket ws, int status, String reason) {
-                    ended.complete(null);
-                    return null;
-                  }
-
-                  @Override
-                  public void onError(WebSocket ws, Throwable error) {
-                    ended.completeExceptionally(error);
-                  }
-                })
-            .get(30, TimeUnit.SECONDS);
-    try {
-      ended.get();
-    } finally {
-      WebSocket s = socket;
-      if (s != null) {
-        s.abort();
+    try (KubeConnection.WatchStream s = api.watch(path)) {
+      stream = s;
+      if (closed) {
+        return; // closed while connecting: close() did not see this stream
       }
+      String event;
+      while ((event = s.next()) != null && event(event)) {
+        // each event applied as it comes
+      }
+    } finally {
+      stream = null;
     }
   }
 
@@ -361,9 +325,9 @@ public final class PodWatcher implements PodResolver {
   @Override
   public void close() {
     closed = true;
-    CompletableFuture<Void> e = watchEnded;
-    if (e != null) {
-      e.complete(null);
+    KubeConnection.WatchStream s = stream;
+    if (s != null) {
+      s.close(); // unblocks the watcher's read
     }
     thread.interrupt();
     try {

@@ -7,7 +7,6 @@ import io.oomdoctor.agent.pod.PodWatcher;
 import io.oomdoctor.agent.pod.PodWatcherTest;
 import io.oomdoctor.agent.testing.MockApiServer;
 import io.oomdoctor.agent.testing.TlsRelay;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,9 +28,9 @@ class KubeConnectionTest {
       KubeConnection c = KubeConnection.inCluster("localhost", Integer.toString(relay.port()), sa);
       assertThat(c.baseUrl()).isEqualTo("https://localhost:" + relay.port());
 
-      HttpResponse<String> r = c.send("GET", "/api/v1/namespaces/default/pods", null);
+      KubeConnection.Response r = c.send("GET", "/api/v1/namespaces/default/pods", null);
       assertThat(r.statusCode()).isEqualTo(200);
-      assertThat(r.request().headers().firstValue("Authorization")).contains("Bearer token-1");
+      assertThat(r.body()).contains("\"items\"");
 
       // The list and the WebSocket watch both go through TLS.
       api.client()
@@ -61,6 +60,27 @@ class KubeConnectionTest {
         assertThatThrownBy(() -> c.send("GET", "/api/v1/pods", null))
             .isInstanceOf(javax.net.ssl.SSLHandshakeException.class);
       }
+    }
+  }
+
+  @Test
+  void aRotatedTokenIsReadAgainAfter401() throws Exception {
+    Path sa = Files.createDirectories(dir.resolve("rotating"));
+    Files.writeString(sa.resolve("token"), "token-1\n");
+    try (ScriptedServer server =
+        new ScriptedServer(
+            request ->
+                request.contains("Authorization: Bearer token-2\r\n")
+                    ? ScriptedServer.json(200, "{\"kind\":\"PodList\",\"items\":[]}")
+                    : ScriptedServer.json(401, "{\"kind\":\"Status\",\"code\":401}"))) {
+      KubeConnection c =
+          KubeConnection.fromToken("http://127.0.0.1:" + server.port(), sa.resolve("token"));
+      Files.writeString(sa.resolve("token"), "token-2\n"); // the kubelet rotated it
+      KubeConnection.Response r = c.send("GET", "/api/v1/pods", null);
+      assertThat(r.statusCode()).isEqualTo(200);
+      assertThat(server.requests()).hasSize(2);
+      assertThat(server.requests().get(0)).contains("Authorization: Bearer token-1\r\n");
+      assertThat(server.requests().get(1)).contains("Authorization: Bearer token-2\r\n");
     }
   }
 

@@ -1,0 +1,454 @@
+package io.oomdoctor.agent.kube;
+
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+
+/**
+ * HTTP/1.1 to the API server over a plain or TLS socket: one request per connection, and the
+ * WebSocket a watch streams its events on (RFC 6455, client side).
+ *
+ * <p>The agent makes three kinds of call — create an OomKill, list its node's pods, watch them — so
+ * it speaks this much HTTP itself: the JDK's HTTP client loads some 400 classes and three threads
+ * into every node's agent for them (docs/benchmarks.md). TLS is the JDK's, with the host name
+ * checked against the server's certificate as HTTPS does.
+ */
+final class ApiHttp {
+  /** Largest response or WebSocket message read (the API server caps an object at 1.5 MiB). */
+  static final int MAX_BODY = 16 << 20;
+
+  private static final String WEBSOCKET_GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+  private static final int CONNECT_TIMEOUT_MS = 10_000;
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  /** A response: status code and body. */
+  record Response(int statusCode, String body) {}
+
+  private final String scheme;
+  private final String host;
+  private final int port;
+  private final SSLContext tls;
+
+  ApiHttp(String baseUrl, SSLContext tls) {
+    URI u = URI.create(baseUrl);
+    this.scheme = u.getScheme() == null ? "http" : u.getScheme().toLowerCase(Locale.ROOT);
+    if (!scheme.equals("http") && !scheme.equals("https")) {
+      throw new IllegalArgumentException("not an http(s) address: " + baseUrl);
+    }
+    String h = u.getHost();
+    if (h == null) {
+      throw new IllegalArgumentException("no host in " + baseUrl);
+    }
+    this.host = h.startsWith("[") ? h.substring(1, h.length() - 1) : h;
+    this.port = u.getPort() > 0 ? u.getPort() : scheme.equals("https") ? 443 : 80;
+    this.tls = tls;
+  }
+
+  /** Sends one request and reads the whole response. */
+  Response exchange(
+      String method, String path, String authorization, String jsonBody, int timeoutMs)
+      throws IOException {
+    try (Socket s = connect(timeoutMs)) {
+      byte[] body = jsonBody == null ? null : jsonBody.getBytes(StandardCharsets.UTF_8);
+      StringBuilder head = requestHead(method, path, authorization);
+      head.append("Accept: application/json\r\n");
+      if (body != null) {
+        head.append("Content-Type: application/json\r\n");
+        head.append("Content-Length: ").append(body.length).append("\r\n");
+      } else if (!method.equals("GET")) {
+        head.append("Content-Length: 0\r\n");
+      }
+      head.append("Connection: close\r\n\r\n");
+      OutputStream out = s.getOutputStream();
+      out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
+      if (body != null) {
+        out.write(body);
+      }
+      out.flush();
+      InputStream in = new BufferedInputStream(s.getInputStream(), 8192);
+      int status = statusLine(in);
+      Map<String, String> headers = headers(in);
+      return new Response(status, new String(body(in, headers), StandardCharsets.UTF_8));
+    }
+  }
+
+  /**
+   * Opens a WebSocket on {@code path} (the API server streams watch events on it as text messages).
+   * A read that waits longer than {@code idleTimeoutMs} fails, so a connection lost without a word
+   * is noticed.
+   */
+  WebSocket webSocket(String path, String authorization, int idleTimeoutMs) throws IOException {
+    Socket s = connect(CONNECT_TIMEOUT_MS);
+    try {
+      byte[] nonce = new byte[16];
+      RANDOM.nextBytes(nonce);
+      String key = Base64.getEncoder().encodeToString(nonce);
+      StringBuilder head = requestHead("GET", path, authorization);
+      head.append("Upgrade: websocket\r\n")
+          .append("Connection: Upgrade\r\n")
+          .append("Sec-WebSocket-Key: ")
+          .append(key)
+          .append("\r\n")
+          .append("Sec-WebSocket-Version: 13\r\n\r\n");
+      OutputStream out = s.getOutputStream();
+      out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
+      out.flush();
+      InputStream in = new BufferedInputStream(s.getInputStream(), 8192);
+      int status = statusLine(in);
+      Map<String, String> headers = headers(in);
+      if (status != 101) {
+        String body = "";
+        try {
+          body = new String(body(in, headers), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+          // the status says enough
+        }
+        throw new HttpStatusException(status, body);
+      }
+      if (!accept(key).equals(headers.get("sec-websocket-accept"))) {
+        throw new IOException("the server did not accept the WebSocket handshake");
+      }
+      s.setSoTimeout(idleTimeoutMs);
+      return new WebSocket(s, in, out);
+    } catch (IOException | RuntimeException e) {
+      s.close();
+      throw e;
+    }
+  }
+
+  /** A non-101 answer to a WebSocket handshake. */
+  static final class HttpStatusException extends IOException {
+    final int status;
+
+    HttpStatusException(int status, String body) {
+      super(
+          "HTTP "
+              + status
+              + (body == null || body.isBlank()
+                  ? ""
+                  : ": " + (body.length() > 300 ? body.substring(0, 300) + "..." : body)));
+      this.status = status;
+    }
+  }
+
+  /** The client end of a WebSocket: reads text messages, answers pings, closes. */
+  static final class WebSocket implements KubeConnection.WatchStream {
+    private final Socket socket;
+    private final InputStream in;
+    private final OutputStream out;
+    private volatile boolean closed;
+
+    private WebSocket(Socket socket, InputStream in, OutputStream out) {
+      this.socket = socket;
+      this.in = in;
+      this.out = out;
+    }
+
+    /**
+     * The next text (or binary, as UTF-8) message, or null when the server closed the socket.
+     * Throws on a broken connection, a protocol error or {@link SocketTimeoutException}.
+     */
+    @Override
+    public String next() throws IOException {
+      ByteArrayOutputStream message = null;
+      while (true) {
+        int b0 = in.read();
+        if (b0 < 0) {
+          return null;
+        }
+        int b1 = read(in);
+        boolean fin = (b0 & 0x80) != 0;
+        int opcode = b0 & 0x0F;
+        long len = b1 & 0x7F;
+        if (len == 126) {
+          len = (read(in) << 8) | read(in);
+        } else if (len == 127) {
+          len = 0;
+          for (int i = 0; i < 8; i++) {
+            len = (len << 8) | read(in);
+          }
+        }
+        byte[] mask = null;
+        if ((b1 & 0x80) != 0) {
+          mask = readFully(in, 4);
+        }
+        if (len < 0 || len > MAX_BODY) {
+          throw new IOException("WebSocket frame of " + len + " bytes is too large");
+        }
+        byte[] payload = readFully(in, (int) len);
+        if (mask != null) {
+          for (int i = 0; i < payload.length; i++) {
+            payload[i] ^= mask[i & 3];
+          }
+        }
+        switch (opcode) {
+          case 0x8 -> { // close: answer and end
+            send(0x8, payload.length >= 2 ? new byte[] {payload[0], payload[1]} : new byte[0]);
+            return null;
+          }
+          case 0x9 -> send(0xA, payload); // ping
+          case 0xA -> {} // pong
+          case 0x0, 0x1, 0x2 -> {
+            if (opcode != 0 && message != null) {
+              throw new IOException("WebSocket message started inside another");
+            }
+            if (message == null) {
+              if (opcode == 0) {
+                throw new IOException("WebSocket continuation without a message");
+              }
+              message = new ByteArrayOutputStream(Math.max(256, payload.length));
+            }
+            if (message.size() + payload.length > MAX_BODY) {
+              throw new IOException("WebSocket message larger than " + MAX_BODY + " bytes");
+            }
+            message.write(payload);
+            if (fin) {
+              return message.toString(StandardCharsets.UTF_8);
+            }
+          }
+          default -> throw new IOException("unknown WebSocket opcode " + opcode);
+        }
+      }
+    }
+
+    /** A client frame: always masked (RFC 6455 5.3). */
+    private synchronized void send(int opcode, byte[] payload) throws IOException {
+      if (closed) {
+        return;
+      }
+      byte[] mask = new byte[4];
+      RANDOM.nextBytes(mask);
+      ByteArrayOutputStream f = new ByteArrayOutputStream(payload.length + 14);
+      f.write(0x80 | opcode);
+      if (payload.length < 126) {
+        f.write(0x80 | payload.length);
+      } else {
+        f.write(0x80 | 126);
+        f.write(payload.length >>> 8);
+        f.write(payload.length);
+      }
+      f.write(mask);
+      for (int i = 0; i < payload.length; i++) {
+        f.write(payload[i] ^ mask[i & 3]);
+      }
+      out.write(f.toByteArray());
+      out.flush();
+    }
+
+    /** Sends a normal close and drops the connection (a blocked {@link #next()} returns). */
+    @Override
+    public void close() {
+      try {
+        send(0x8, new byte[] {0x03, (byte) 0xE8}); // 1000 normal closure
+      } catch (IOException | RuntimeException e) {
+        // the connection is already gone
+      }
+      closed = true;
+      try {
+        socket.close();
+      } catch (IOException e) {
+        // nothing left to release
+      }
+    }
+  }
+
+  private Socket connect(int readTimeoutMs) throws IOException {
+    Socket plain = new Socket();
+    try {
+      plain.connect(new InetSocketAddress(host, port), CONNECT_TIMEOUT_MS);
+      plain.setSoTimeout(readTimeoutMs);
+      if (!scheme.equals("https")) {
+        return plain;
+      }
+      SSLSocket s = (SSLSocket) tls.getSocketFactory().createSocket(plain, host, port, true);
+      SSLParameters p = s.getSSLParameters();
+      p.setEndpointIdentificationAlgorithm("HTTPS"); // the certificate must name this host
+      s.setSSLParameters(p);
+      s.startHandshake();
+      return s;
+    } catch (IOException | RuntimeException e) {
+      plain.close();
+      throw e;
+    }
+  }
+
+  private StringBuilder requestHead(String method, String path, String authorization) {
+    StringBuilder head = new StringBuilder(256);
+    head.append(method).append(' ').append(path).append(" HTTP/1.1\r\n");
+    head.append("Host: ");
+    head.append(host.indexOf(':') >= 0 ? "[" + host + "]" : host).append(':').append(port);
+    head.append("\r\n");
+    head.append("User-Agent: oomdoctor-agent\r\n");
+    if (authorization != null) {
+      head.append("Authorization: ").append(authorization).append("\r\n");
+    }
+    return head;
+  }
+
+  static String accept(String key) {
+    try {
+      byte[] sha1 =
+          MessageDigest.getInstance("SHA-1")
+              .digest((key + WEBSOCKET_GUID).getBytes(StandardCharsets.ISO_8859_1));
+      return Base64.getEncoder().encodeToString(sha1);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-1 is missing from this JDK", e);
+    }
+  }
+
+  /** "HTTP/1.1 200 OK" → 200 (interim 1xx answers other than 101 are skipped). */
+  private static int statusLine(InputStream in) throws IOException {
+    while (true) {
+      String line = line(in);
+      if (line == null) {
+        throw new EOFException("the server closed the connection without answering");
+      }
+      String[] parts = line.split(" ", 3);
+      if (parts.length < 2 || !parts[0].startsWith("HTTP/")) {
+        throw new IOException("not an HTTP response: " + abbreviate(line));
+      }
+      int status;
+      try {
+        status = Integer.parseInt(parts[1]);
+      } catch (NumberFormatException e) {
+        throw new IOException("not an HTTP status: " + abbreviate(line));
+      }
+      if (status >= 200 || status == 101) {
+        return status;
+      }
+      headers(in); // 100 Continue and the like
+    }
+  }
+
+  /** Header lines up to the empty one, names in lower case. */
+  private static Map<String, String> headers(InputStream in) throws IOException {
+    Map<String, String> h = new LinkedHashMap<>();
+    String line;
+    int count = 0;
+    while ((line = line(in)) != null && !line.isEmpty()) {
+      if (++count > 200) {
+        throw new IOException("more than 200 response headers");
+      }
+      int colon = line.indexOf(':');
+      if (colon > 0) {
+        h.put(
+            line.substring(0, colon).trim().toLowerCase(Locale.ROOT),
+            line.substring(colon + 1).trim());
+      }
+    }
+    if (line == null) {
+      throw new EOFException("the response ended inside its headers");
+    }
+    return h;
+  }
+
+  private static byte[] body(InputStream in, Map<String, String> headers) throws IOException {
+    String te = headers.get("transfer-encoding");
+    if (te != null && te.toLowerCase(Locale.ROOT).contains("chunked")) {
+      ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
+      while (true) {
+        String sizeLine = line(in);
+        if (sizeLine == null) {
+          throw new EOFException("the response ended inside a chunk");
+        }
+        int semi = sizeLine.indexOf(';');
+        int size;
+        try {
+          size = Integer.parseInt((semi < 0 ? sizeLine : sizeLine.substring(0, semi)).trim(), 16);
+        } catch (NumberFormatException e) {
+          throw new IOException("bad chunk size: " + abbreviate(sizeLine));
+        }
+        if (size < 0 || out.size() + (long) size > MAX_BODY) {
+          throw new IOException("response larger than " + MAX_BODY + " bytes");
+        }
+        if (size == 0) {
+          headers(in); // trailers
+          return out.toByteArray();
+        }
+        out.write(readFully(in, size));
+        line(in); // CRLF after the chunk
+      }
+    }
+    String cl = headers.get("content-length");
+    if (cl != null) {
+      long n;
+      try {
+        n = Long.parseLong(cl.trim());
+      } catch (NumberFormatException e) {
+        throw new IOException("bad Content-Length: " + abbreviate(cl));
+      }
+      if (n < 0 || n > MAX_BODY) {
+        throw new IOException("response of " + n + " bytes is too large");
+      }
+      return readFully(in, (int) n);
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream(8192); // to the end of the connection
+    byte[] buf = new byte[8192];
+    int r;
+    while ((r = in.read(buf)) > 0) {
+      if (out.size() + r > MAX_BODY) {
+        throw new IOException("response larger than " + MAX_BODY + " bytes");
+      }
+      out.write(buf, 0, r);
+    }
+    return out.toByteArray();
+  }
+
+  /** A line ended by LF (CR dropped), or null at the end of the stream. */
+  private static String line(InputStream in) throws IOException {
+    StringBuilder sb = new StringBuilder(64);
+    int c;
+    while ((c = in.read()) >= 0) {
+      if (c == '\n') {
+        int n = sb.length();
+        if (n > 0 && sb.charAt(n - 1) == '\r') {
+          sb.setLength(n - 1);
+        }
+        return sb.toString();
+      }
+      if (sb.length() >= 16384) {
+        throw new IOException("response line longer than 16 KiB");
+      }
+      sb.append((char) c);
+    }
+    return sb.length() == 0 ? null : sb.toString();
+  }
+
+  private static int read(InputStream in) throws IOException {
+    int b = in.read();
+    if (b < 0) {
+      throw new EOFException("the connection ended inside a WebSocket frame");
+    }
+    return b;
+  }
+
+  private static byte[] readFully(InputStream in, int n) throws IOException {
+    byte[] b = in.readNBytes(n);
+    if (b.length < n) {
+      throw new EOFException("the connection ended after " + b.length + " of " + n + " bytes");
+    }
+    return b;
+  }
+
+  private static String abbreviate(String s) {
+    return s.length() <= 120 ? s : s.substring(0, 120) + "...";
+  }
+}
