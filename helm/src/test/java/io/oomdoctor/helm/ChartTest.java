@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.marcnuri.helm.Helm;
 import com.marcnuri.helm.LintResult;
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Volume;
@@ -113,12 +114,15 @@ class ChartTest {
           .satisfies(m -> assertThat(m.getReadOnly()).as(host + " read-only").isTrue());
     }
     assertThat(c.getResources().getLimits().get("memory").toString()).isEqualTo("96Mi");
+    assertThat(c.getResources().getRequests().get("memory").toString()).isEqualTo("64Mi");
+    assertThat(c.getArgs()).containsExactly("run");
+    assertThat(c.getCommand())
+        .as("the image's launcher, with the measured JVM flags")
+        .isNullOrEmpty();
     assertThat(c.getEnv())
-        .anySatisfy(
-            e -> {
-              assertThat(e.getName()).isEqualTo("JAVA_TOOL_OPTIONS");
-              assertThat(e.getValue()).contains("-Xmx20m").contains("-XX:+UseSerialGC");
-            });
+        .extracting(EnvVar::getName)
+        .as("no flags that would replace or repeat the launcher's")
+        .doesNotContain("JAVA_TOOL_OPTIONS", "OOMDOCTOR_JAVA_OPTS", "JDK_JAVA_OPTIONS");
     assertThat(c.getEnv())
         .anySatisfy(
             e -> {
@@ -277,7 +281,9 @@ class ChartTest {
                 "image.registry",
                 "registry.example.com/platform",
                 "image.tag",
-                "1.2.3"));
+                "1.2.3",
+                "agent.javaOpts",
+                "-Xmx24m"));
     Deployment d = one(objects, Deployment.class, "oomdoctor-operator");
     assertThat(d.getSpec().getReplicas()).isEqualTo(3);
     Container c = d.getSpec().getTemplate().getSpec().getContainers().get(0);
@@ -287,6 +293,19 @@ class ChartTest {
             e -> {
               assertThat(e.getName()).isEqualTo("OOMDOCTOR_NAMESPACES");
               assertThat(e.getValue()).isEqualTo("shop,web");
+            });
+    Container agent =
+        one(objects, DaemonSet.class, "oomdoctor-agent")
+            .getSpec()
+            .getTemplate()
+            .getSpec()
+            .getContainers()
+            .get(0);
+    assertThat(agent.getEnv())
+        .anySatisfy(
+            e -> {
+              assertThat(e.getName()).isEqualTo("OOMDOCTOR_JAVA_OPTS");
+              assertThat(e.getValue()).isEqualTo("-Xmx24m");
             });
   }
 
