@@ -1,12 +1,12 @@
 package io.oomdoctor.agent.cgroup;
 
 import io.oomdoctor.agent.cgroup.CgroupPathInfo.Level;
-import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The kubelet part of a memory cgroup hierarchy: finds pod and container cgroups, and maps the
@@ -19,6 +19,9 @@ public final class CgroupTree {
   private final Path cgroupRoot;
   private final Path hierarchyRoot;
   private final CgroupReader reader;
+
+  /** What each cgroup name below kubepods means, for the cgroups the last walk saw. */
+  private Map<String, CgroupPathInfo> parsed = new HashMap<>();
 
   /**
    * @param cgroupRoot the directory holding {@code kubepods} or {@code kubepods.slice}
@@ -51,43 +54,51 @@ public final class CgroupTree {
   }
 
   /** Every pod and container cgroup below kubepods, pods before their containers. */
-  public List<Entry> walk() {
+  public synchronized List<Entry> walk() {
     List<Entry> out = new ArrayList<>(256);
+    Map<String, CgroupPathInfo> seen = new HashMap<>(Math.max(64, parsed.size() * 2));
     for (String top : new String[] {"kubepods", "kubepods.slice"}) {
       Path dir = cgroupRoot.resolve(top);
       if (Files.isDirectory(dir)) {
-        walk(dir, top, 0, out);
+        walk(dir, top, 0, out, seen);
       }
     }
+    parsed = seen; // what vanished is forgotten
     return out;
   }
 
-  private void walk(Path dir, String key, int depth, List<Entry> out) {
+  private void walk(
+      Path dir, String key, int depth, List<Entry> out, Map<String, CgroupPathInfo> seen) {
     if (depth > 3) {
       return;
     }
-    // No stat() per entry: a cgroup directory holds some 30 control files, and kubelet's names
-    // alone tell pods and containers from them (a file never looks like pod<uid> or <64 hex>).
-    try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
-      for (Path child : ds) {
-        String name = child.getFileName().toString();
-        if (isControlFile(name)) {
-          continue;
-        }
-        String childKey = key + "/" + name;
-        CgroupPathInfo info = CgroupPaths.parse(childKey);
-        switch (info.level()) {
-          case POD -> {
-            out.add(new Entry(childKey, child, info));
-            walk(child, childKey, depth + 1, out);
-          }
-          case CONTAINER -> out.add(new Entry(childKey, child, info));
-          case NODE -> walk(child, childKey, depth + 1, out);
-          default -> {}
-        }
+    // Names only (no Path, no stat() per entry): a cgroup directory holds some 30 control files,
+    // and kubelet's names alone tell pods and containers from them. The walk runs every pass over
+    // every pod, so what a name means is worked out once per cgroup, not once per pass.
+    String[] names = dir.toFile().list();
+    if (names == null) {
+      return; // the directory vanished (pod deleted) while walking: normal churn
+    }
+    for (String name : names) {
+      if (isControlFile(name)) {
+        continue;
       }
-    } catch (IOException | RuntimeException e) {
-      // The directory vanished (pod deleted) while walking: normal churn.
+      String childKey = key + "/" + name;
+      CgroupPathInfo info = parsed.get(childKey);
+      if (info == null) {
+        info = CgroupPaths.parse(childKey);
+      }
+      seen.put(childKey, info);
+      switch (info.level()) {
+        case POD -> {
+          Path child = dir.resolve(name);
+          out.add(new Entry(childKey, child, info));
+          walk(child, childKey, depth + 1, out, seen);
+        }
+        case CONTAINER -> out.add(new Entry(childKey, dir.resolve(name), info));
+        case NODE -> walk(dir.resolve(name), childKey, depth + 1, out, seen);
+        default -> {}
+      }
     }
   }
 
