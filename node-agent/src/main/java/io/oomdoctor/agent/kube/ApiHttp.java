@@ -66,7 +66,7 @@ final class ApiHttp {
   Response exchange(
       String method, String path, String authorization, String jsonBody, int timeoutMs)
       throws IOException {
-    try (Socket s = connect(timeoutMs)) {
+    try (Socket s = connect(timeoutMs).socket()) {
       byte[] body = jsonBody == null ? null : jsonBody.getBytes(StandardCharsets.UTF_8);
       StringBuilder head = requestHead(method, path, authorization);
       head.append("Accept: application/json\r\n");
@@ -96,7 +96,8 @@ final class ApiHttp {
    * is noticed.
    */
   WebSocket webSocket(String path, String authorization, int idleTimeoutMs) throws IOException {
-    Socket s = connect(CONNECT_TIMEOUT_MS);
+    Connection c = connect(CONNECT_TIMEOUT_MS);
+    Socket s = c.socket();
     try {
       byte[] nonce = new byte[16];
       RANDOM.nextBytes(nonce);
@@ -127,7 +128,7 @@ final class ApiHttp {
         throw new IOException("the server did not accept the WebSocket handshake");
       }
       s.setSoTimeout(idleTimeoutMs);
-      return new WebSocket(s, in, out);
+      return new WebSocket(s, c.tcp(), in, out);
     } catch (IOException | RuntimeException e) {
       s.close();
       throw e;
@@ -152,12 +153,14 @@ final class ApiHttp {
   /** The client end of a WebSocket: reads text messages, answers pings, closes. */
   static final class WebSocket implements KubeConnection.WatchStream {
     private final Socket socket;
+    private final Socket tcp;
     private final InputStream in;
     private final OutputStream out;
     private volatile boolean closed;
 
-    private WebSocket(Socket socket, InputStream in, OutputStream out) {
+    private WebSocket(Socket socket, Socket tcp, InputStream in, OutputStream out) {
       this.socket = socket;
+      this.tcp = tcp;
       this.in = in;
       this.out = out;
     }
@@ -253,7 +256,10 @@ final class ApiHttp {
       out.flush();
     }
 
-    /** Sends a normal close and drops the connection (a blocked {@link #next()} returns). */
+    /**
+     * Sends a normal close and drops the connection: the TCP socket itself, so that a {@link
+     * #next()} blocked in another thread returns at once, TLS or not.
+     */
     @Override
     public void close() {
       try {
@@ -263,6 +269,7 @@ final class ApiHttp {
       }
       closed = true;
       try {
+        tcp.close();
         socket.close();
       } catch (IOException e) {
         // nothing left to release
@@ -270,20 +277,23 @@ final class ApiHttp {
     }
   }
 
-  private Socket connect(int readTimeoutMs) throws IOException {
+  /** A connected socket (TLS when the address is https) and the TCP socket under it. */
+  private record Connection(Socket socket, Socket tcp) {}
+
+  private Connection connect(int readTimeoutMs) throws IOException {
     Socket plain = new Socket();
     try {
       plain.connect(new InetSocketAddress(host, port), CONNECT_TIMEOUT_MS);
       plain.setSoTimeout(readTimeoutMs);
       if (!scheme.equals("https")) {
-        return plain;
+        return new Connection(plain, plain);
       }
       SSLSocket s = (SSLSocket) tls.getSocketFactory().createSocket(plain, host, port, true);
       SSLParameters p = s.getSSLParameters();
       p.setEndpointIdentificationAlgorithm("HTTPS"); // the certificate must name this host
       s.setSSLParameters(p);
       s.startHandshake();
-      return s;
+      return new Connection(s, plain);
     } catch (IOException | RuntimeException e) {
       plain.close();
       throw e;
