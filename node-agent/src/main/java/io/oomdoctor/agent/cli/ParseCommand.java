@@ -59,6 +59,9 @@ final class ParseCommand {
         try (BufferedReader r = Files.newBufferedReader(f, StandardCharsets.ISO_8859_1)) {
           garbled += feed(r, decoder, parser);
           parser.flush(); // a report never spans two files
+        } catch (java.nio.file.NoSuchFileException e) {
+          err.println("oomdoctor-agent: cannot read " + f + ": no such file");
+          status = 1;
         } catch (IOException e) {
           err.println("oomdoctor-agent: cannot read " + f + ": " + e.getMessage());
           status = 1;

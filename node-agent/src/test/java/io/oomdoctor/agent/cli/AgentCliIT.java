@@ -121,7 +121,7 @@ class AgentCliIT {
 
     Result missing = cli("parse", tmp.resolve("nope.log").toString());
     assertThat(missing.code()).isEqualTo(1);
-    assertThat(missing.err()).contains("cannot read").contains("nope.log");
+    assertThat(missing.err()).contains("cannot read").contains("nope.log: no such file");
   }
 
   @Test
