@@ -105,6 +105,11 @@ class ApiHttpTest {
         new ScriptedServer(r -> new ScriptedServer.Reply(switching(r, frames), true), true)) {
       ApiHttp.WebSocket ws = http(s).webSocket("/api/v1/pods?watch=true", "Bearer t", 5000);
       assertThat(ws.next()).isEqualTo("{\"a\":1}");
+      byte[] pong = s.readFromClient(8); // FIN|pong, MASK|2, mask key, masked "hi"
+      assertThat(pong[0] & 0xFF).isEqualTo(0x8A);
+      assertThat(pong[1] & 0xFF).as("a client frame is masked").isEqualTo(0x82);
+      assertThat(new byte[] {(byte) (pong[6] ^ pong[2]), (byte) (pong[7] ^ pong[3])})
+          .isEqualTo(ascii("hi"));
       assertThat(ws.next()).isEqualTo(longText);
       assertThat(ws.next()).as("closed by the server").isNull();
       ws.close();

@@ -21,6 +21,7 @@ final class ScriptedServer implements AutoCloseable {
   private final ServerSocket socket;
   private final Thread thread;
   private final List<String> requests = new CopyOnWriteArrayList<>();
+  private final List<Socket> open = new CopyOnWriteArrayList<>();
 
   /** A reply: the bytes to send, and whether to keep the connection open afterwards. */
   record Reply(byte[] bytes, boolean keepOpen) {}
@@ -43,7 +44,9 @@ final class ScriptedServer implements AutoCloseable {
                   OutputStream out = s.getOutputStream();
                   out.write(reply.bytes());
                   out.flush();
-                  if (!reply.keepOpen()) {
+                  if (reply.keepOpen()) {
+                    open.add(s);
+                  } else {
                     s.close();
                   }
                 } catch (IOException e) {
@@ -62,6 +65,13 @@ final class ScriptedServer implements AutoCloseable {
 
   List<String> requests() {
     return requests;
+  }
+
+  /** The next {@code n} bytes the client sent on the last connection kept open. */
+  byte[] readFromClient(int n) throws IOException {
+    Socket s = open.get(open.size() - 1);
+    s.setSoTimeout(5000);
+    return s.getInputStream().readNBytes(n);
   }
 
   static byte[] json(int status, String body) {
@@ -111,5 +121,8 @@ final class ScriptedServer implements AutoCloseable {
   @Override
   public void close() throws IOException {
     socket.close();
+    for (Socket s : open) {
+      s.close();
+    }
   }
 }
