@@ -41,12 +41,13 @@ final class ScriptedServer implements AutoCloseable {
                   String request = readRequest(s.getInputStream());
                   requests.add(request);
                   Reply reply = answer.apply(request);
+                  if (reply.keepOpen()) {
+                    open.add(s); // before the reply: the client may answer at once
+                  }
                   OutputStream out = s.getOutputStream();
                   out.write(reply.bytes());
                   out.flush();
-                  if (reply.keepOpen()) {
-                    open.add(s);
-                  } else {
+                  if (!reply.keepOpen()) {
                     s.close();
                   }
                 } catch (IOException e) {
