@@ -39,14 +39,14 @@ final class ApiHttp {
   private static final int CONNECT_TIMEOUT_MS = 10_000;
   private static final SecureRandom RANDOM = new SecureRandom();
 
-  /** A response: status code and body. */
-  record Response(int statusCode, String body) {}
-
   private final String scheme;
   private final String host;
   private final int port;
   private final SSLContext tls;
 
+  /**
+   * @param tls the trust (and client keys) for an https address; null for a plain http one
+   */
   ApiHttp(String baseUrl, SSLContext tls) {
     URI u = URI.create(baseUrl);
     this.scheme = u.getScheme() == null ? "http" : u.getScheme().toLowerCase(Locale.ROOT);
@@ -59,11 +59,14 @@ final class ApiHttp {
     }
     this.host = h.startsWith("[") ? h.substring(1, h.length() - 1) : h;
     this.port = u.getPort() > 0 ? u.getPort() : scheme.equals("https") ? 443 : 80;
+    if (scheme.equals("https") && tls == null) {
+      throw new IllegalArgumentException("no TLS set up for " + baseUrl);
+    }
     this.tls = tls;
   }
 
   /** Sends one request and reads the whole response. */
-  Response exchange(
+  KubeConnection.Response exchange(
       String method, String path, String authorization, String jsonBody, int timeoutMs)
       throws IOException {
     try (Socket s = connect(timeoutMs).socket()) {
@@ -86,7 +89,8 @@ final class ApiHttp {
       InputStream in = new BufferedInputStream(s.getInputStream(), 8192);
       int status = statusLine(in);
       Map<String, String> headers = headers(in);
-      return new Response(status, new String(body(in, headers), StandardCharsets.UTF_8));
+      return new KubeConnection.Response(
+          status, new String(body(in, headers), StandardCharsets.UTF_8));
     }
   }
 

@@ -89,7 +89,7 @@ public final class KubeConnection {
 
   /** An API server at {@code url} with the bearer token in a file (re-read on 401). */
   static KubeConnection fromToken(String url, Path token) {
-    return new KubeConnection(url, plainOnly(), tokenFile(token));
+    return new KubeConnection(url, null, tokenFile(token));
   }
 
   private static Supplier<String> tokenFile(Path token) {
@@ -108,7 +108,7 @@ public final class KubeConnection {
     boolean[] first = {true};
     return new KubeConnection(
         config.getMasterUrl(),
-        config.getMasterUrl().startsWith("https:") ? sslContext(config) : plainOnly(),
+        config.getMasterUrl().startsWith("https:") ? sslContext(config) : null,
         () -> {
           // Called again after a 401: refresh() reloads the kubeconfig and any exec credentials.
           if (!first[0]) {
@@ -121,7 +121,7 @@ public final class KubeConnection {
 
   /** An API server at a plain address, without credentials (tests, the demo's local server). */
   public static KubeConnection forUrl(String url) {
-    return new KubeConnection(url, plainOnly(), () -> null);
+    return new KubeConnection(url, null, () -> null);
   }
 
   /** TLS trusting one CA file and nothing else. */
@@ -136,15 +136,6 @@ public final class KubeConnection {
     } catch (Exception e) {
       throw new IllegalStateException(
           "cannot load the cluster CA from " + caFile + ": " + e.getMessage(), e);
-    }
-  }
-
-  /** A context for plain-HTTP connections: trusts nothing, loads nothing. */
-  static SSLContext plainOnly() {
-    try {
-      return trusting(emptyKeyStore());
-    } catch (Exception e) {
-      throw new IllegalStateException("cannot set up a TLS context", e);
     }
   }
 
@@ -195,12 +186,12 @@ public final class KubeConnection {
    * disk) and retries.
    */
   public Response send(String method, String path, String jsonBody) throws IOException {
-    ApiHttp.Response r = http.exchange(method, path, authorization, jsonBody, REQUEST_TIMEOUT_MS);
+    Response r = http.exchange(method, path, authorization, jsonBody, REQUEST_TIMEOUT_MS);
     if (r.statusCode() == 401) {
       authorization = credentials.get();
       r = http.exchange(method, path, authorization, jsonBody, REQUEST_TIMEOUT_MS);
     }
-    return new Response(r.statusCode(), r.body());
+    return r;
   }
 
   /**

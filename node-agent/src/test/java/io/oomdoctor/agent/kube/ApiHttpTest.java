@@ -13,13 +13,13 @@ import org.junit.jupiter.api.Test;
 /** The agent's HTTP/1.1 and WebSocket client on the wire, byte for byte. */
 class ApiHttpTest {
   private static ApiHttp http(ScriptedServer s) {
-    return new ApiHttp("http://127.0.0.1:" + s.port(), KubeConnection.plainOnly());
+    return new ApiHttp("http://127.0.0.1:" + s.port(), null);
   }
 
   @Test
   void aPostSendsItsJsonWithLengthAndAuthorization() throws Exception {
     try (ScriptedServer s = new ScriptedServer(r -> ScriptedServer.json(201, "{\"ok\":true}"))) {
-      ApiHttp.Response r =
+      KubeConnection.Response r =
           http(s).exchange("POST", "/apis/x", "Bearer t", "{\"name\":\"µ\"}", 5000);
       assertThat(r.statusCode()).isEqualTo(201);
       assertThat(r.body()).isEqualTo("{\"ok\":true}");
@@ -52,7 +52,7 @@ class ApiHttpTest {
     byte[] reply =
         ascii("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 404 Not Found\r\n\r\n{\"code\":404}");
     try (ScriptedServer s = new ScriptedServer(r -> reply)) {
-      ApiHttp.Response r = http(s).exchange("GET", "/", null, null, 5000);
+      KubeConnection.Response r = http(s).exchange("GET", "/", null, null, 5000);
       assertThat(r.statusCode()).isEqualTo(404);
       assertThat(r.body()).isEqualTo("{\"code\":404}");
     }
