@@ -107,7 +107,14 @@ final class ApiHttp {
       RANDOM.nextBytes(nonce);
       String key = Base64.getEncoder().encodeToString(nonce);
       StringBuilder head = requestHead("GET", path, authorization);
-      head.append("Upgrade: websocket\r\n")
+      // The API server serves watches with Go's x/net/websocket handler, which refuses a handshake
+      // without an Origin ("null origin", 403).
+      head.append("Origin: ")
+          .append(scheme)
+          .append("://")
+          .append(hostAndPort())
+          .append("\r\n")
+          .append("Upgrade: websocket\r\n")
           .append("Connection: Upgrade\r\n")
           .append("Sec-WebSocket-Key: ")
           .append(key)
@@ -307,14 +314,16 @@ final class ApiHttp {
   private StringBuilder requestHead(String method, String path, String authorization) {
     StringBuilder head = new StringBuilder(256);
     head.append(method).append(' ').append(path).append(" HTTP/1.1\r\n");
-    head.append("Host: ");
-    head.append(host.indexOf(':') >= 0 ? "[" + host + "]" : host).append(':').append(port);
-    head.append("\r\n");
+    head.append("Host: ").append(hostAndPort()).append("\r\n");
     head.append("User-Agent: oomdoctor-agent\r\n");
     if (authorization != null) {
       head.append("Authorization: ").append(authorization).append("\r\n");
     }
     return head;
+  }
+
+  private String hostAndPort() {
+    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
   }
 
   static String accept(String key) {

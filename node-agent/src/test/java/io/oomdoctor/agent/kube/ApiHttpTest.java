@@ -116,6 +116,8 @@ class ApiHttpTest {
       assertThat(s.requests().get(0))
           .startsWith("GET /api/v1/pods?watch=true HTTP/1.1\r\n")
           .contains("Upgrade: websocket\r\n")
+          .as("the API server's WebSocket handler refuses a handshake without an Origin")
+          .contains("Origin: http://127.0.0.1:" + s.port() + "\r\n")
           .contains("Sec-WebSocket-Version: 13\r\n")
           .contains("Authorization: Bearer t\r\n");
     }
