@@ -146,6 +146,130 @@ final class ApiHttp {
     }
   }
 
+  /**
+   * Opens a watch as a plain HTTP stream (newline-delimited JSON events in a chunked or
+   * to-the-close body), the way most Kubernetes clients watch.
+   */
+  KubeConnection.WatchStream stream(String path, String authorization, int idleTimeoutMs)
+      throws IOException {
+    Connection c = connect(CONNECT_TIMEOUT_MS);
+    Socket s = c.socket();
+    try {
+      StringBuilder head = requestHead("GET", path, authorization);
+      head.append("Accept: application/json\r\nConnection: close\r\n\r\n");
+      OutputStream out = s.getOutputStream();
+      out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
+      out.flush();
+      InputStream in = new BufferedInputStream(s.getInputStream(), 8192);
+      int status = statusLine(in);
+      Map<String, String> headers = headers(in);
+      if (status != 200) {
+        String body = "";
+        try {
+          body = new String(body(in, headers), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+          // the status says enough
+        }
+        throw new HttpStatusException(status, body);
+      }
+      s.setSoTimeout(idleTimeoutMs);
+      String te = headers.get("transfer-encoding");
+      return new EventStream(
+          s, c.tcp(), in, te != null && te.toLowerCase(Locale.ROOT).contains("chunked"));
+    } catch (IOException | RuntimeException e) {
+      s.close();
+      throw e;
+    }
+  }
+
+  /** The events of a streamed watch: one JSON object per line of the (maybe chunked) body. */
+  static final class EventStream implements KubeConnection.WatchStream {
+    private final Socket socket;
+    private final Socket tcp;
+    private final InputStream in;
+    private final boolean chunked;
+    private long chunkLeft;
+    private boolean ended;
+
+    private EventStream(Socket socket, Socket tcp, InputStream in, boolean chunked) {
+      this.socket = socket;
+      this.tcp = tcp;
+      this.in = in;
+      this.chunked = chunked;
+    }
+
+    @Override
+    public String next() throws IOException {
+      ByteArrayOutputStream line = new ByteArrayOutputStream(1024);
+      while (true) {
+        int b = nextByte();
+        if (b < 0) {
+          // The server ended the watch; a last event without its newline still counts.
+          return line.size() == 0 ? null : line.toString(StandardCharsets.UTF_8);
+        }
+        if (b == '\n') {
+          if (line.size() > 0) {
+            return line.toString(StandardCharsets.UTF_8);
+          }
+          continue; // blank line between events
+        }
+        if (line.size() >= MAX_BODY) {
+          throw new IOException("watch event larger than " + MAX_BODY + " bytes");
+        }
+        line.write(b);
+      }
+    }
+
+    /** The next byte of the body, or -1 at its end. */
+    private int nextByte() throws IOException {
+      if (ended) {
+        return -1;
+      }
+      if (!chunked) {
+        int b = in.read();
+        ended = b < 0;
+        return b;
+      }
+      if (chunkLeft == 0) {
+        String sizeLine = line(in);
+        if (sizeLine != null && sizeLine.isEmpty()) {
+          sizeLine = line(in); // the CRLF that closed the previous chunk
+        }
+        if (sizeLine == null) {
+          throw new EOFException("the watch ended inside a chunk");
+        }
+        int semi = sizeLine.indexOf(';');
+        try {
+          chunkLeft =
+              Long.parseLong((semi < 0 ? sizeLine : sizeLine.substring(0, semi)).trim(), 16);
+        } catch (NumberFormatException e) {
+          throw new IOException("bad chunk size: " + abbreviate(sizeLine));
+        }
+        if (chunkLeft <= 0) {
+          ended = true;
+          return -1;
+        }
+      }
+      int b = in.read();
+      if (b < 0) {
+        throw new EOFException("the watch ended inside a chunk");
+      }
+      chunkLeft--;
+      return b;
+    }
+
+    @Override
+    public void close() {
+      ended = true;
+      try {
+        tcp.close();
+        socket.close();
+      } catch (IOException e) {
+        // nothing left to release
+      }
+    }
+  }
+
   /** A non-101 answer to a WebSocket handshake. */
   static final class HttpStatusException extends IOException {
     final int status;

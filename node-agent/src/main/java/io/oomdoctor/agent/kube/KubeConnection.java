@@ -52,6 +52,9 @@ public final class KubeConnection {
 
   private volatile String authorization;
 
+  /** Set once the server refused a WebSocket upgrade but served a streamed watch. */
+  private volatile boolean streamWatches;
+
   private KubeConnection(String url, SSLContext tls, Supplier<String> credentials) {
     this.base = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
     this.credentials = credentials;
@@ -195,21 +198,44 @@ public final class KubeConnection {
   }
 
   /**
-   * Opens a watch over WebSocket (what the API server and its test doubles all serve); on 401
-   * reloads the credentials once, as {@link #send} does.
+   * Opens a watch: over WebSocket (what the API server and its test doubles all serve), or, once a
+   * server has refused the upgrade and answered a plain streamed watch instead (a proxy without
+   * WebSocket, say), as such a stream from then on. On 401 the credentials are reloaded once, as
+   * {@link #send} does.
    */
   public WatchStream watch(String path) throws IOException {
-    ApiHttp.WebSocket ws;
+    if (!streamWatches) {
+      try {
+        return withCredentials(() -> http.webSocket(path, authorization, WATCH_IDLE_TIMEOUT_MS));
+      } catch (ApiHttp.HttpStatusException refused) {
+        WatchStream stream;
+        try {
+          stream = withCredentials(() -> http.stream(path, authorization, WATCH_IDLE_TIMEOUT_MS));
+        } catch (IOException | RuntimeException e) {
+          refused.addSuppressed(e);
+          throw refused; // the upgrade's answer says more
+        }
+        streamWatches = true;
+        return stream;
+      }
+    }
+    return withCredentials(() -> http.stream(path, authorization, WATCH_IDLE_TIMEOUT_MS));
+  }
+
+  private interface Open {
+    WatchStream open() throws IOException;
+  }
+
+  private WatchStream withCredentials(Open open) throws IOException {
     try {
-      ws = http.webSocket(path, authorization, WATCH_IDLE_TIMEOUT_MS);
+      return open.open();
     } catch (ApiHttp.HttpStatusException e) {
       if (e.status != 401) {
         throw e;
       }
       authorization = credentials.get();
-      ws = http.webSocket(path, authorization, WATCH_IDLE_TIMEOUT_MS);
+      return open.open();
     }
-    return ws;
   }
 
   /** The events of a watch, one JSON text each. */

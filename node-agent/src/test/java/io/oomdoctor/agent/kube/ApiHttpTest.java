@@ -154,6 +154,46 @@ class ApiHttpTest {
     }
   }
 
+  @Test
+  void aStreamedWatchReadsOneEventPerLineAcrossChunks() throws Exception {
+    byte[] reply =
+        ascii(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + ScriptedServer.chunk("{\"type\":\"ADD", "") // part of an event
+                + ScriptedServer.chunk("ED\"}\n\n", ";x=y") // its end, and a blank line
+                + ScriptedServer.chunk("{\"type\":\"BOOK\"}", "") // without its newline...
+                + ScriptedServer.chunk("\n", "") // ...which comes in the next chunk
+                + "0\r\n\r\n");
+    try (ScriptedServer s = new ScriptedServer(r -> reply)) {
+      KubeConnection.WatchStream w = http(s).stream("/api/v1/pods?watch=true", "Bearer t", 5000);
+      assertThat(w.next()).isEqualTo("{\"type\":\"ADDED\"}");
+      assertThat(w.next()).isEqualTo("{\"type\":\"BOOK\"}");
+      assertThat(w.next()).as("the server ended the watch").isNull();
+      w.close();
+      assertThat(s.requests().get(0))
+          .startsWith("GET /api/v1/pods?watch=true HTTP/1.1\r\n")
+          .doesNotContain("Upgrade");
+    }
+  }
+
+  @Test
+  void aStreamedWatchWithoutChunksEndsWithTheConnection() throws Exception {
+    byte[] reply = ascii("HTTP/1.1 200 OK\r\n\r\n{\"a\":1}\n{\"a\":2}");
+    try (ScriptedServer s = new ScriptedServer(r -> reply)) {
+      KubeConnection.WatchStream w = http(s).stream("/w", null, 5000);
+      assertThat(w.next()).isEqualTo("{\"a\":1}");
+      assertThat(w.next()).as("the last event, cut by the close").isEqualTo("{\"a\":2}");
+      assertThat(w.next()).isNull();
+      w.close();
+    }
+    try (ScriptedServer s =
+        new ScriptedServer(r -> ScriptedServer.json(410, "{\"reason\":\"Expired\"}"))) {
+      assertThatThrownBy(() -> http(s).stream("/w", null, 5000))
+          .isInstanceOfSatisfying(
+              ApiHttp.HttpStatusException.class, e -> assertThat(e.status).isEqualTo(410));
+    }
+  }
+
   /** A 101 answer to the request's key, followed by {@code frames}. */
   private static byte[] switching(String request, byte[] frames) {
     String key =

@@ -88,6 +88,34 @@ class KubeConnectionTest {
   }
 
   @Test
+  void aServerThatRefusesWebSocketIsWatchedAsAStream() throws Exception {
+    byte[] events =
+        ScriptedServer.ascii(
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + ScriptedServer.chunk("{\"type\":\"ADDED\"}\n", "")
+                + "0\r\n\r\n");
+    try (ScriptedServer server =
+        new ScriptedServer(
+            request ->
+                request.contains("Upgrade: websocket")
+                    ? ScriptedServer.json(400, "{\"message\":\"websocket not supported\"}")
+                    : events)) {
+      KubeConnection c = KubeConnection.forUrl("http://127.0.0.1:" + server.port());
+      try (KubeConnection.WatchStream w = c.watch("/api/v1/pods?watch=true")) {
+        assertThat(w.next()).isEqualTo("{\"type\":\"ADDED\"}");
+        assertThat(w.next()).isNull();
+      }
+      try (KubeConnection.WatchStream w = c.watch("/api/v1/pods?watch=true")) {
+        assertThat(w.next()).isEqualTo("{\"type\":\"ADDED\"}");
+      }
+      assertThat(server.requests()).hasSize(3);
+      assertThat(server.requests().get(2))
+          .as("once streamed, no more upgrade attempts")
+          .doesNotContain("Upgrade");
+    }
+  }
+
+  @Test
   void aMissingCaIsAClearError() {
     assertThatThrownBy(() -> KubeConnection.inCluster("localhost", "443", dir))
         .hasMessageContaining("cannot load the cluster CA from");

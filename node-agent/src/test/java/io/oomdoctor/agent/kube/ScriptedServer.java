@@ -95,6 +95,15 @@ final class ScriptedServer implements AutoCloseable {
     return out.toByteArray();
   }
 
+  /** One chunk of a chunked body: its size in hex, the data, CRLF. */
+  static String chunk(String data, String extension) {
+    return Integer.toHexString(data.getBytes(StandardCharsets.UTF_8).length)
+        + extension
+        + "\r\n"
+        + data
+        + "\r\n";
+  }
+
   static byte[] ascii(String s) {
     return s.getBytes(StandardCharsets.ISO_8859_1);
   }
