@@ -121,20 +121,8 @@ final class ApiHttp {
           .append("\r\n")
           .append("Sec-WebSocket-Version: 13\r\n\r\n");
       OutputStream out = s.getOutputStream();
-      out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
-      out.flush();
       InputStream in = new BufferedInputStream(s.getInputStream(), 8192);
-      int status = statusLine(in);
-      Map<String, String> headers = headers(in);
-      if (status != 101) {
-        String body = "";
-        try {
-          body = new String(body(in, headers), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-          // the status says enough
-        }
-        throw new HttpStatusException(status, body);
-      }
+      Map<String, String> headers = open(out, in, head, 101);
       if (!accept(key).equals(headers.get("sec-websocket-accept"))) {
         throw new IOException("the server did not accept the WebSocket handshake");
       }
@@ -157,21 +145,8 @@ final class ApiHttp {
     try {
       StringBuilder head = requestHead("GET", path, authorization);
       head.append("Accept: application/json\r\nConnection: close\r\n\r\n");
-      OutputStream out = s.getOutputStream();
-      out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
-      out.flush();
       InputStream in = new BufferedInputStream(s.getInputStream(), 8192);
-      int status = statusLine(in);
-      Map<String, String> headers = headers(in);
-      if (status != 200) {
-        String body = "";
-        try {
-          body = new String(body(in, headers), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-          // the status says enough
-        }
-        throw new HttpStatusException(status, body);
-      }
+      Map<String, String> headers = open(s.getOutputStream(), in, head, 200);
       s.setSoTimeout(idleTimeoutMs);
       String te = headers.get("transfer-encoding");
       return new EventStream(
@@ -270,7 +245,29 @@ final class ApiHttp {
     }
   }
 
-  /** A non-101 answer to a WebSocket handshake. */
+  /**
+   * Sends a request head that opens a stream and reads the answer's headers; any status but {@code
+   * expected} is an {@link HttpStatusException} with what the server said.
+   */
+  private static Map<String, String> open(
+      OutputStream out, InputStream in, CharSequence head, int expected) throws IOException {
+    out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
+    out.flush();
+    int status = statusLine(in);
+    Map<String, String> headers = headers(in);
+    if (status != expected) {
+      String body = "";
+      try {
+        body = new String(body(in, headers), StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        // the status says enough
+      }
+      throw new HttpStatusException(status, body);
+    }
+    return headers;
+  }
+
+  /** An answer other than the one that opens the stream (101 for a WebSocket, 200 for a watch). */
   static final class HttpStatusException extends IOException {
     final int status;
 
