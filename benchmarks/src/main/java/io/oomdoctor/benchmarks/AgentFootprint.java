@@ -168,10 +168,31 @@ public final class AgentFootprint {
               / metric(metrics, "oomdoctor_agent_sampling_duration_seconds_count"),
           kills,
           exported);
+      agent.destroy(); // before the API server goes, so that its going is not reported
+      agent.waitFor(10, TimeUnit.SECONDS);
     } finally {
       if (agent != null) {
         agent.destroy();
         agent.waitFor(10, TimeUnit.SECONDS);
+        Path err = state.resolve("agent.err");
+        if (Files.exists(err)) {
+          // What went wrong in the run stays visible; the state directory itself goes.
+          for (String line : Files.readAllLines(err)) {
+            if (line.contains(" WARN ") || line.contains(" ERROR ")) {
+              System.out.println("agent: " + line);
+            }
+          }
+        }
+      }
+      deleteTree(state);
+    }
+  }
+
+  /** Removes the run's state directory (cursor, certificates, the agent's output). */
+  private static void deleteTree(Path dir) throws IOException {
+    try (var paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
       }
     }
   }
