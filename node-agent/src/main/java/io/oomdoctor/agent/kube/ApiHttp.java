@@ -127,7 +127,7 @@ final class ApiHttp {
         throw new IOException("the server did not accept the WebSocket handshake");
       }
       s.setSoTimeout(idleTimeoutMs);
-      return new WebSocket(s, c.tcp(), in, out);
+      return new WebSocket(c, in, out);
     } catch (IOException | RuntimeException e) {
       s.close();
       throw e;
@@ -148,36 +148,28 @@ final class ApiHttp {
       InputStream in = new BufferedInputStream(s.getInputStream(), 8192);
       Map<String, String> headers = open(s.getOutputStream(), in, head, 200);
       s.setSoTimeout(idleTimeoutMs);
-      String te = headers.get("transfer-encoding");
-      return new EventStream(
-          s, c.tcp(), in, te != null && te.toLowerCase(Locale.ROOT).contains("chunked"));
+      return new EventStream(c, isChunked(headers) ? new Chunked(in, Long.MAX_VALUE) : in);
     } catch (IOException | RuntimeException e) {
       s.close();
       throw e;
     }
   }
 
-  /** The events of a streamed watch: one JSON object per line of the (maybe chunked) body. */
+  /** The events of a streamed watch: one JSON object per line of the (decoded) body. */
   static final class EventStream implements KubeConnection.WatchStream {
-    private final Socket socket;
-    private final Socket tcp;
-    private final InputStream in;
-    private final boolean chunked;
-    private long chunkLeft;
-    private boolean ended;
+    private final Connection connection;
+    private final InputStream body;
 
-    private EventStream(Socket socket, Socket tcp, InputStream in, boolean chunked) {
-      this.socket = socket;
-      this.tcp = tcp;
-      this.in = in;
-      this.chunked = chunked;
+    private EventStream(Connection connection, InputStream body) {
+      this.connection = connection;
+      this.body = body;
     }
 
     @Override
     public String next() throws IOException {
       ByteArrayOutputStream line = new ByteArrayOutputStream(1024);
       while (true) {
-        int b = nextByte();
+        int b = body.read();
         if (b < 0) {
           // The server ended the watch; a last event without its newline still counts.
           return line.size() == 0 ? null : line.toString(StandardCharsets.UTF_8);
@@ -195,53 +187,10 @@ final class ApiHttp {
       }
     }
 
-    /** The next byte of the body, or -1 at its end. */
-    private int nextByte() throws IOException {
-      if (ended) {
-        return -1;
-      }
-      if (!chunked) {
-        int b = in.read();
-        ended = b < 0;
-        return b;
-      }
-      if (chunkLeft == 0) {
-        String sizeLine = line(in);
-        if (sizeLine != null && sizeLine.isEmpty()) {
-          sizeLine = line(in); // the CRLF that closed the previous chunk
-        }
-        if (sizeLine == null) {
-          throw new EOFException("the watch ended inside a chunk");
-        }
-        int semi = sizeLine.indexOf(';');
-        try {
-          chunkLeft =
-              Long.parseLong((semi < 0 ? sizeLine : sizeLine.substring(0, semi)).trim(), 16);
-        } catch (NumberFormatException e) {
-          throw new IOException("bad chunk size: " + abbreviate(sizeLine));
-        }
-        if (chunkLeft <= 0) {
-          ended = true;
-          return -1;
-        }
-      }
-      int b = in.read();
-      if (b < 0) {
-        throw new EOFException("the watch ended inside a chunk");
-      }
-      chunkLeft--;
-      return b;
-    }
-
+    /** Drops the connection, so that a {@link #next()} blocked in another thread returns. */
     @Override
     public void close() {
-      ended = true;
-      try {
-        tcp.close();
-        socket.close();
-      } catch (IOException e) {
-        // nothing left to release
-      }
+      connection.drop();
     }
   }
 
@@ -284,15 +233,13 @@ final class ApiHttp {
 
   /** The client end of a WebSocket: reads text messages, answers pings, closes. */
   static final class WebSocket implements KubeConnection.WatchStream {
-    private final Socket socket;
-    private final Socket tcp;
+    private final Connection connection;
     private final InputStream in;
     private final OutputStream out;
     private volatile boolean closed;
 
-    private WebSocket(Socket socket, Socket tcp, InputStream in, OutputStream out) {
-      this.socket = socket;
-      this.tcp = tcp;
+    private WebSocket(Connection connection, InputStream in, OutputStream out) {
+      this.connection = connection;
       this.in = in;
       this.out = out;
     }
@@ -388,10 +335,7 @@ final class ApiHttp {
       out.flush();
     }
 
-    /**
-     * Sends a normal close and drops the connection: the TCP socket itself, so that a {@link
-     * #next()} blocked in another thread returns at once, TLS or not.
-     */
+    /** Sends a normal close and drops the connection (a blocked {@link #next()} returns). */
     @Override
     public void close() {
       try {
@@ -400,6 +344,17 @@ final class ApiHttp {
         // the connection is already gone
       }
       closed = true;
+      connection.drop();
+    }
+  }
+
+  /** A connected socket (TLS when the address is https) and the TCP socket under it. */
+  private record Connection(Socket socket, Socket tcp) {
+    /**
+     * Closes the TCP socket itself, so that a read blocked in another thread returns at once, TLS
+     * or not; then the socket over it.
+     */
+    void drop() {
       try {
         tcp.close();
         socket.close();
@@ -408,9 +363,6 @@ final class ApiHttp {
       }
     }
   }
-
-  /** A connected socket (TLS when the address is https) and the TCP socket under it. */
-  private record Connection(Socket socket, Socket tcp) {}
 
   private Connection connect(int readTimeoutMs) throws IOException {
     Socket plain = new Socket();
@@ -505,31 +457,8 @@ final class ApiHttp {
   }
 
   private static byte[] body(InputStream in, Map<String, String> headers) throws IOException {
-    String te = headers.get("transfer-encoding");
-    if (te != null && te.toLowerCase(Locale.ROOT).contains("chunked")) {
-      ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
-      while (true) {
-        String sizeLine = line(in);
-        if (sizeLine == null) {
-          throw new EOFException("the response ended inside a chunk");
-        }
-        int semi = sizeLine.indexOf(';');
-        int size;
-        try {
-          size = Integer.parseInt((semi < 0 ? sizeLine : sizeLine.substring(0, semi)).trim(), 16);
-        } catch (NumberFormatException e) {
-          throw new IOException("bad chunk size: " + abbreviate(sizeLine));
-        }
-        if (size < 0 || out.size() + (long) size > MAX_BODY) {
-          throw new IOException("response larger than " + MAX_BODY + " bytes");
-        }
-        if (size == 0) {
-          headers(in); // trailers
-          return out.toByteArray();
-        }
-        out.write(readFully(in, size));
-        line(in); // CRLF after the chunk
-      }
+    if (isChunked(headers)) {
+      return readToEnd(new Chunked(in, MAX_BODY));
     }
     String cl = headers.get("content-length");
     if (cl != null) {
@@ -544,7 +473,11 @@ final class ApiHttp {
       }
       return readFully(in, (int) n);
     }
-    ByteArrayOutputStream out = new ByteArrayOutputStream(8192); // to the end of the connection
+    return readToEnd(in); // to the end of the connection
+  }
+
+  private static byte[] readToEnd(InputStream in) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
     byte[] buf = new byte[8192];
     int r;
     while ((r = in.read(buf)) > 0) {
@@ -554,6 +487,96 @@ final class ApiHttp {
       out.write(buf, 0, r);
     }
     return out.toByteArray();
+  }
+
+  private static boolean isChunked(Map<String, String> headers) {
+    String te = headers.get("transfer-encoding");
+    return te != null && te.toLowerCase(Locale.ROOT).contains("chunked");
+  }
+
+  /**
+   * A chunked body, decoded: it ends at the last chunk, whose trailers are read with it. A chunk
+   * that would take the body past its cap is refused before it is read.
+   */
+  private static final class Chunked extends InputStream {
+    private final InputStream in;
+    private final long cap;
+    private long left;
+    private long total;
+    private boolean started;
+    private boolean ended;
+
+    /**
+     * @param cap the most the whole body may hold: {@link #MAX_BODY} for a response; none for a
+     *     watch, whose events are capped one by one
+     */
+    Chunked(InputStream in, long cap) {
+      this.in = in;
+      this.cap = cap;
+    }
+
+    @Override
+    public int read() throws IOException {
+      if (!inChunk()) {
+        return -1;
+      }
+      int b = in.read();
+      if (b < 0) {
+        throw new EOFException("the response ended inside a chunk");
+      }
+      left--;
+      return b;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      if (len == 0) {
+        return 0;
+      }
+      if (!inChunk()) {
+        return -1;
+      }
+      int n = in.read(b, off, (int) Math.min(len, left));
+      if (n < 0) {
+        throw new EOFException("the response ended inside a chunk");
+      }
+      left -= n;
+      return n;
+    }
+
+    /** Moves to the next chunk when this one is read; false at the end of the body. */
+    private boolean inChunk() throws IOException {
+      if (ended) {
+        return false;
+      }
+      if (left > 0) {
+        return true;
+      }
+      if (started) {
+        line(in); // the CRLF after the previous chunk's data
+      }
+      started = true;
+      String sizeLine = line(in);
+      if (sizeLine == null) {
+        throw new EOFException("the response ended inside a chunk");
+      }
+      int semi = sizeLine.indexOf(';');
+      try {
+        left = Long.parseLong((semi < 0 ? sizeLine : sizeLine.substring(0, semi)).trim(), 16);
+      } catch (NumberFormatException e) {
+        throw new IOException("bad chunk size: " + abbreviate(sizeLine));
+      }
+      if (left < 0 || left > cap - total) {
+        throw new IOException("response larger than " + cap + " bytes");
+      }
+      total += left;
+      if (left == 0) {
+        headers(in); // trailers
+        ended = true;
+        return false;
+      }
+      return true;
+    }
   }
 
   /** A line ended by LF (CR dropped), or null at the end of the stream. */

@@ -71,6 +71,16 @@ class ApiHttpTest {
           .hasMessage("response of 99999999999 bytes is too large");
     }
     try (ScriptedServer s =
+        new ScriptedServer(
+            r ->
+                ascii(
+                    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        + ScriptedServer.chunk("{}", "")
+                        + "1000000\r\n"))) { // a 16 MiB chunk after 2 bytes
+      assertThatThrownBy(() -> http(s).exchange("GET", "/", null, null, 5000))
+          .hasMessage("response larger than 16777216 bytes");
+    }
+    try (ScriptedServer s =
         new ScriptedServer(r -> ascii("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort"))) {
       assertThatThrownBy(() -> http(s).exchange("GET", "/", null, null, 5000))
           .hasMessage("the connection ended after 5 of 10 bytes");
