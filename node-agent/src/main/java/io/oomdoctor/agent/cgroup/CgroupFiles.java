@@ -1,7 +1,6 @@
 package io.oomdoctor.agent.cgroup;
 
-import java.io.FileInputStream;
-import java.io.IOException;
+import io.oomdoctor.agent.KernelFiles;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -16,18 +15,10 @@ final class CgroupFiles {
 
   private CgroupFiles() {}
 
-  /**
-   * The file's text (cgroup files are ASCII). A plain {@link FileInputStream}: the sampler reads
-   * some 200 of these every pass, and this is a fraction of the work of {@code Files.readString}.
-   */
+  /** The file's text (cgroup files are ASCII), or null when it cannot be read. */
   static String read(Path file) {
-    try (FileInputStream in = new FileInputStream(file.toString())) {
-      return new String(in.readAllBytes(), StandardCharsets.ISO_8859_1);
-    } catch (IOException | RuntimeException e) {
-      // FileNotFoundException: not on this kernel, or the cgroup vanished. ENODEV/EINVAL: removed
-      // while open. Either way the figure is unknown.
-      return null;
-    }
+    byte[] b = KernelFiles.read(file);
+    return b == null ? null : new String(b, StandardCharsets.ISO_8859_1);
   }
 
   /** A single number; "max" (v2) and v1's page-rounded LONG_MAX are unlimited, returned as -1. */

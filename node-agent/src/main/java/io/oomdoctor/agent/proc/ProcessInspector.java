@@ -1,12 +1,10 @@
 package io.oomdoctor.agent.proc;
 
+import io.oomdoctor.agent.KernelFiles;
 import io.oomdoctor.model.evidence.ProcessInfo;
 import io.oomdoctor.model.evidence.ProcessSnapshot;
 import io.oomdoctor.model.evidence.RuntimeCaps;
-import java.io.FileInputStream;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -102,10 +100,8 @@ public final class ProcessInspector {
   }
 
   private RuntimeCaps caps(Path dir) {
-    byte[] cmdline;
-    try {
-      cmdline = Files.readAllBytes(dir.resolve("cmdline"));
-    } catch (IOException | RuntimeException e) {
+    byte[] cmdline = KernelFiles.read(dir.resolve("cmdline"));
+    if (cmdline == null) {
       return null;
     }
     Map<String, String> env = readEnvironment ? environment(dir) : Map.of();
@@ -113,10 +109,8 @@ public final class ProcessInspector {
   }
 
   private static Map<String, String> environment(Path dir) {
-    byte[] raw;
-    try {
-      raw = Files.readAllBytes(dir.resolve("environ"));
-    } catch (IOException | RuntimeException e) {
+    byte[] raw = KernelFiles.read(dir.resolve("environ"));
+    if (raw == null) {
       return Map.of();
     }
     Map<String, String> out = new HashMap<>();
@@ -152,12 +146,8 @@ public final class ProcessInspector {
     }
   }
 
-  /** /proc/PID/stat, once per process per look: a plain stream, the least work per read. */
   private static String read(Path p) {
-    try (FileInputStream in = new FileInputStream(p.toString())) {
-      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-    } catch (IOException | RuntimeException e) {
-      return null;
-    }
+    byte[] b = KernelFiles.read(p);
+    return b == null ? null : new String(b, StandardCharsets.UTF_8);
   }
 }
