@@ -124,16 +124,20 @@ public final class MemorySampler {
 
   /** The same from {@code sinceSec} on (see {@link MemoryHistory#trend(long, long)}). */
   public MemoryTrend trend(String kernelPath, long killSec, long sinceSec) {
-    String key = CgroupTree.keyOf(kernelPath);
-    MemoryHistory h = key == null ? null : histories.get(key);
+    MemoryHistory h = history(kernelPath);
     return h == null ? null : h.trend(killSec, sinceSec);
   }
 
   /** When the cgroup's processes started, or 0 when it was never sampled. */
   public long startOf(String kernelPath) {
-    String key = kernelPath == null ? null : CgroupTree.keyOf(kernelPath);
-    MemoryHistory h = key == null ? null : histories.get(key);
+    MemoryHistory h = history(kernelPath);
     return h == null ? 0 : h.startSec();
+  }
+
+  /** The history of the cgroup the kernel printed as {@code kernelPath}, or null. */
+  private MemoryHistory history(String kernelPath) {
+    String key = CgroupTree.keyOf(kernelPath); // null for a null path or one outside kubepods
+    return key == null ? null : histories.get(key);
   }
 
   /** The last look at the processes of that container cgroup, or null. */
