@@ -11,8 +11,10 @@ import io.oomdoctor.model.OomKill;
 import io.oomdoctor.model.OomKillSpec;
 import io.oomdoctor.model.evidence.CgroupSnapshot;
 import io.oomdoctor.model.evidence.OomReport;
+import java.nio.file.Path;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -29,10 +31,10 @@ public final class EvidenceAssembler {
   private final CgroupTree tree;
   private final MemorySampler sampler;
   private final PodResolver pods;
-  private final java.nio.file.Path procRoot;
+  private final Path procRoot;
 
   /** oom_kill counters of container cgroups as last seen, by kernel path. */
-  private final Map<String, Long> oomKillsSeen = new java.util.HashMap<>();
+  private final Map<String, Long> oomKillsSeen = new HashMap<>();
 
   /**
    * @param tree live cgroups; null when not on the node (parse)
@@ -44,7 +46,7 @@ public final class EvidenceAssembler {
       CgroupTree tree,
       MemorySampler sampler,
       PodResolver pods,
-      java.nio.file.Path procRoot) {
+      Path procRoot) {
     this.procRoot = procRoot;
     this.nodeName = nodeName;
     this.fallbackNamespace = fallbackNamespace;
@@ -145,7 +147,7 @@ public final class EvidenceAssembler {
         continue;
       }
       String kernelPath = tree.kernelPath(e.dir());
-      Long now = tree.reader().snapshot(e.dir()).map(s -> s.oomKills).orElse(null);
+      Long now = tree.reader().oomKills(e.dir()); // only the counter, not a whole snapshot
       if (now == null) {
         continue;
       }

@@ -24,6 +24,12 @@ public interface CgroupReader {
    */
   long inactiveFile(Path dir);
 
+  /**
+   * How many processes the kernel's OOM killer has killed in this cgroup, or null when unknown (a
+   * kernel without the counter, or the cgroup is gone). One small read.
+   */
+  Long oomKills(Path dir);
+
   /** PIDs of the processes directly in the cgroup (not its children). */
   long[] pids(Path dir);
 

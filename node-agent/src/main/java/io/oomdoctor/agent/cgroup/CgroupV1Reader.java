@@ -26,10 +26,7 @@ public final class CgroupV1Reader implements CgroupReader {
     s.usageBytes = CgroupFiles.number(dir.resolve("memory.usage_in_bytes"));
     s.peakBytes = CgroupFiles.number(dir.resolve("memory.max_usage_in_bytes"));
     s.failcnt = CgroupFiles.number(dir.resolve("memory.failcnt"));
-    Map<String, Long> oom = CgroupFiles.keyed(dir.resolve("memory.oom_control"));
-    if (oom != null) {
-      s.oomKills = oom.get("oom_kill");
-    }
+    s.oomKills = oomKills(dir);
     s.stats = CgroupFiles.keyed(dir.resolve("memory.stat"));
     if (s.stats != null) {
       s.swapBytes = s.stats.get("total_swap");
@@ -49,6 +46,12 @@ public final class CgroupV1Reader implements CgroupReader {
   @Override
   public long inactiveFile(Path dir) {
     return CgroupFiles.counter(dir.resolve("memory.stat"), "total_inactive_file");
+  }
+
+  @Override
+  public Long oomKills(Path dir) {
+    Map<String, Long> oom = CgroupFiles.keyed(dir.resolve("memory.oom_control"));
+    return oom == null ? null : oom.get("oom_kill");
   }
 
   @Override

@@ -51,6 +51,12 @@ public final class CgroupV2Reader implements CgroupReader {
   }
 
   @Override
+  public Long oomKills(Path dir) {
+    Map<String, Long> events = CgroupFiles.keyed(dir.resolve("memory.events"));
+    return events == null ? null : events.get("oom_kill");
+  }
+
+  @Override
   public long[] pids(Path dir) {
     return CgroupFiles.pids(dir.resolve("cgroup.procs"));
   }

@@ -40,6 +40,7 @@ class CgroupReaderTest {
     assertThat(c.peakBytes).isGreaterThanOrEqualTo(c.usageBytes);
     assertThat(c.failcnt).isEqualTo(0);
     assertThat(c.oomKills).isEqualTo(0);
+    assertThat(r.oomKills(V1.resolve(V1_CONTAINER))).isEqualTo(0);
     assertThat(c.stats)
         .containsKeys("rss", "cache", "total_inactive_file", "hierarchical_memory_limit");
     assertThat(r.pids(V1.resolve(V1_CONTAINER))).containsExactly(4242);
@@ -61,6 +62,7 @@ class CgroupReaderTest {
     assertThat(r.usage(gone)).as("gone").isEqualTo(-1);
     assertThat(r.snapshot(V1.resolve("kubepods/nope"))).isEmpty();
     assertThat(r.pids(V1.resolve("kubepods/nope"))).isEmpty();
+    assertThat(r.oomKills(gone)).isNull();
   }
 
   @Test
@@ -74,6 +76,7 @@ class CgroupReaderTest {
     assertThat(c.failcnt).isEqualTo(6402);
     assertThat(c.oomEvents).isEqualTo(3);
     assertThat(c.oomKills).isEqualTo(2);
+    assertThat(r.oomKills(V2.resolve(V2_CONTAINER))).isEqualTo(2);
     assertThat(c.swapBytes).isEqualTo(0);
     assertThat(c.stats)
         .containsEntry("anon", 98742272L)
