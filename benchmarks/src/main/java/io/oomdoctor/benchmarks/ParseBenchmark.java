@@ -1,6 +1,6 @@
 package io.oomdoctor.benchmarks;
 
-import io.oomdoctor.agent.cgroup.Attribution;
+import io.oomdoctor.agent.cgroup.PathAttribution;
 import io.oomdoctor.agent.kmsg.KmsgRecord;
 import io.oomdoctor.agent.kmsg.KmsgRecordParser;
 import io.oomdoctor.agent.parse.KernelLine;
@@ -95,7 +95,7 @@ public class ParseBenchmark {
   }
 
   private static void run(String[] records, Blackhole bh) {
-    OomReportParser parser = OomReportParser.collecting(r -> bh.consume(Attribution.attribute(r)));
+    OomReportParser parser = OomReportParser.collecting(r -> bh.consume(PathAttribution.of(r)));
     for (String raw : records) {
       KmsgRecord r = KmsgRecordParser.parse(raw);
       for (KernelLine l : r.lines(null)) {

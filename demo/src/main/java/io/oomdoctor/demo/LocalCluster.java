@@ -85,6 +85,7 @@ public final class LocalCluster implements AutoCloseable {
     OperatorSettings settings =
         OperatorSettings.defaults()
             .withIdentity("oomdoctor-operator-0")
+            .withApplyEnabled(true)
             .withDiagnosis(DEMO_DIAGNOSIS);
     operator =
         new OomDoctorOperator(

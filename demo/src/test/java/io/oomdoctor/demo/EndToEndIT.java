@@ -54,7 +54,7 @@ class EndToEndIT {
       assertThat(kill.getStatus().cause).isEqualTo("MemoryLeak");
       assertThat(kill.getStatus().recommendedLimit).isEqualTo("80Mi");
       assertThat(kill.getStatus().workload.kind).isEqualTo("Deployment");
-      assertThat(kill.getSpec().report.containerRuntime).isEqualTo("containerd");
+      assertThat(kill.getSpec().attribution.containerRuntime).isEqualTo("containerd");
       Event ev = e.podEvent(kill.getSpec().pod.name);
       assertThat(ev.getType()).isEqualTo("Warning");
       assertThat(ev.getReason()).isEqualTo("OOMKilled");
@@ -257,8 +257,8 @@ class EndToEndIT {
               .build();
       e.k.resource(d).create();
       OomKill kill = e.diagnosedKill(NS, EndToEnd.ofPod("pair-"));
-      assertThat(kill.getSpec().report.limitScope).isEqualTo("pod");
-      assertThat(kill.getSpec().report.cgroupDriver).isEqualTo("systemd");
+      assertThat(kill.getSpec().attribution.limitScope).isEqualTo("pod");
+      assertThat(kill.getSpec().attribution.cgroupDriver).isEqualTo("systemd");
       assertThat(kill.getSpec().limit).isEqualTo("96Mi");
       assertThat(kill.getStatus().summary).contains("The limit hit was the pod's");
       assertThat(e.podEvent(kill.getSpec().pod.name).getMessage())
@@ -293,8 +293,8 @@ class EndToEndIT {
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
         OomKill kill =
             e.diagnosedKill(
-                LocalCluster.AGENT_NAMESPACE, o -> cid.equals(o.getSpec().report.containerId));
-        assertThat(kill.getSpec().report.podUid).isEqualTo(uid);
+                LocalCluster.AGENT_NAMESPACE, o -> cid.equals(o.getSpec().attribution.containerId));
+        assertThat(kill.getSpec().attribution.podUid).isEqualTo(uid);
         assertThat(kill.getSpec().pod == null || kill.getSpec().pod.name == null)
             .as("no pod known")
             .isTrue();
@@ -345,9 +345,9 @@ class EndToEndIT {
               o ->
                   System.out.println(
                       "burst: unattributed "
-                          + o.getSpec().report.podUid
+                          + o.getSpec().attribution.podUid
                           + " "
-                          + o.getSpec().report.containerId
+                          + o.getSpec().attribution.containerId
                           + " seq "
                           + o.getSpec().report.seq
                           + " at "

@@ -59,7 +59,7 @@ public final class Diagnoser {
     Finding primary = found.get(0);
     // A pod limit equal to the container's (one container: kubelet sets the pod's to the sum) is
     // the container's limit in effect; only a different one is worth a word.
-    if ("pod".equals(facts.report().limitScope)
+    if ("pod".equals(facts.limitScope())
         && primary.cause() != Cause.HostOom
         && !java.util.Objects.equals(facts.containerLimitBytes(), facts.limitBytes())) {
       primary =

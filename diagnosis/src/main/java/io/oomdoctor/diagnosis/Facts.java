@@ -51,11 +51,15 @@ public final class Facts {
   /** The victim's parent was in the container too: a worker, not the main process. */
   final boolean victimIsChild;
 
+  /** Whose limit was hit (container, pod, node), as the agent attributed it; null when unknown. */
+  final String limitScope;
+
   public Facts(OomKillSpec spec) {
     this.report = spec.report == null ? new OomReport() : spec.report;
+    this.limitScope = spec.attribution == null ? null : spec.attribution.limitScope;
     this.trend = spec.trend;
     Long limit = report.limitKb == null ? null : report.limitKb * 1024;
-    if (limit == null && spec.pod != null && !"node".equals(report.limitScope)) {
+    if (limit == null && spec.pod != null && !"node".equals(limitScope)) {
       limit = spec.pod.containerLimitBytes;
     }
     this.limitBytes = limit;
@@ -189,12 +193,16 @@ public final class Facts {
     return report.process == null ? "a process" : report.process;
   }
 
+  public String limitScope() {
+    return limitScope;
+  }
+
   public Integer pid() {
     return report.pid;
   }
 
   public boolean hostOom() {
-    return OomReport.KIND_GLOBAL.equals(report.kind) || "node".equals(report.limitScope);
+    return OomReport.KIND_GLOBAL.equals(report.kind) || "node".equals(limitScope);
   }
 
   /** Resident bytes of a task-table row (pages of 4 KiB). */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.oomdoctor.model.OomKillSpec;
+import io.oomdoctor.model.evidence.Attribution;
 import io.oomdoctor.model.evidence.MemoryTrend;
 import io.oomdoctor.model.evidence.OomReport;
 import io.oomdoctor.model.evidence.ProcessInfo;
@@ -29,7 +30,10 @@ public class DiagnoserTest {
   public static OomKillSpec evidence(String report) throws IOException {
     try (InputStream in = DiagnoserTest.class.getResourceAsStream("/reports/" + report + ".json")) {
       OomKillSpec spec = new OomKillSpec();
-      spec.report = JSON.readValue(in, OomReport.class);
+      // The fixtures are lines of `oomdoctor-agent parse`: the report's fields and its attribution.
+      var tree = JSON.readTree(in);
+      spec.report = JSON.treeToValue(tree, OomReport.class);
+      spec.attribution = JSON.treeToValue(tree.get("attribution"), Attribution.class);
       return spec;
     }
   }

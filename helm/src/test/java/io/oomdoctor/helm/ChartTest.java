@@ -15,7 +15,9 @@ import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmiss
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -113,6 +115,17 @@ class ChartTest {
           .singleElement()
           .satisfies(m -> assertThat(m.getReadOnly()).as(host + " read-only").isTrue());
     }
+    assertThat(c.getVolumeMounts())
+        .filteredOn(
+            m ->
+                m.getMountPath().equals("/host/proc")
+                    || m.getMountPath().equals("/host/sys/fs/cgroup"))
+        .hasSize(2)
+        .allSatisfy(
+            m ->
+                assertThat(m.getRecursiveReadOnly())
+                    .as("submounts of %s read-only too where the node can", m.getMountPath())
+                    .isEqualTo("IfPossible"));
     assertThat(c.getResources().getLimits().get("memory").toString()).isEqualTo("96Mi");
     assertThat(c.getResources().getRequests().get("memory").toString()).isEqualTo("64Mi");
     assertThat(c.getArgs()).containsExactly("run");
@@ -182,29 +195,65 @@ class ChartTest {
     assertThat(op.getRules()).noneSatisfy(r -> assertThat(r.getVerbs()).contains("*"));
     assertThat(op.getRules()).noneSatisfy(r -> assertThat(r.getResources()).contains("secrets"));
 
-    ClusterRole applying =
-        one(render(Map.of("operator.applyEnabled", true)), ClusterRole.class, "oomdoctor-operator");
+    assertThat(objects)
+        .as("nothing may patch workloads unless applyEnabled")
+        .noneMatch(o -> o.getMetadata().getName().equals("oomdoctor-operator-apply"));
+
+    List<HasMetadata> applying = render(Map.of("operator.applyEnabled", true));
+    assertThat(verbs(one(applying, ClusterRole.class, "oomdoctor-operator"), "apps", "deployments"))
+        .containsExactly("get");
+    ClusterRole apply = one(applying, ClusterRole.class, "oomdoctor-operator-apply");
     for (String w : List.of("deployments", "statefulsets", "daemonsets")) {
-      assertThat(verbs(applying, "apps", w)).containsExactlyInAnyOrder("get", "update", "patch");
+      assertThat(verbs(apply, "apps", w)).containsExactlyInAnyOrder("get", "update", "patch");
     }
-    assertThat(verbs(applying, "batch", "cronjobs"))
+    assertThat(verbs(apply, "batch", "cronjobs"))
         .containsExactlyInAnyOrder("get", "update", "patch");
-    assertThat(
-            one(
-                    render(Map.of("operator.applyEnabled", true)),
-                    Deployment.class,
-                    "oomdoctor-operator")
-                .getSpec()
-                .getTemplate()
-                .getSpec()
-                .getContainers()
-                .get(0)
-                .getEnv())
+    assertThat(apply.getRules()).hasSize(2);
+    assertThat(one(applying, ClusterRoleBinding.class, "oomdoctor-operator-apply")).isNotNull();
+    var env =
+        one(applying, Deployment.class, "oomdoctor-operator")
+            .getSpec()
+            .getTemplate()
+            .getSpec()
+            .getContainers()
+            .get(0)
+            .getEnv();
+    assertThat(env)
         .anySatisfy(
             e -> {
               assertThat(e.getName()).isEqualTo("OOMDOCTOR_APPLY_ENABLED");
               assertThat(e.getValue()).isEqualTo("true");
+            })
+        .anySatisfy(
+            e -> {
+              assertThat(e.getName()).isEqualTo("OOMDOCTOR_APPLY_EXCLUDE_NAMESPACES");
+              assertThat(e.getValue()).isEqualTo("kube-system");
+            })
+        .anySatisfy(
+            e -> {
+              assertThat(e.getName()).isEqualTo("OOMDOCTOR_SYSTEM_NAMESPACE");
+              assertThat(e.getValue()).isEqualTo("oomdoctor-system");
             });
+  }
+
+  @Test
+  void applyIsGrantedOnlyInTheWatchedNamespacesThatAreNotExcluded() {
+    List<HasMetadata> objects =
+        render(
+            Map.of(
+                "operator.applyEnabled",
+                true,
+                "operator.watchNamespaces",
+                "{shop,kube-system,web}"));
+    assertThat(objects)
+        .filteredOn(o -> o instanceof RoleBinding && o.getMetadata().getName().endsWith("-apply"))
+        .extracting(o -> o.getMetadata().getNamespace())
+        .containsExactlyInAnyOrder("shop", "web");
+    assertThat(objects)
+        .noneMatch(
+            o ->
+                o instanceof ClusterRoleBinding
+                    && o.getMetadata().getName().equals("oomdoctor-operator-apply"));
   }
 
   @Test

@@ -1,6 +1,7 @@
 package io.oomdoctor.model;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Size;
 import java.util.Objects;
 
 /** The workload that owns a pod: the object whose pod template sets the pod's limits. */
@@ -8,12 +9,15 @@ public class WorkloadReference {
   @JsonPropertyDescription(
       "Kind of the workload: Deployment, StatefulSet, DaemonSet, CronJob, Job, ReplicaSet, or Pod"
           + " for a bare pod.")
+  @Size(max = Bounds.NAME)
   public String kind;
 
   @JsonPropertyDescription("Name of the workload.")
+  @Size(max = Bounds.NAME)
   public String name;
 
   @JsonPropertyDescription("API version of the workload (e.g. apps/v1).")
+  @Size(max = Bounds.NAME)
   public String apiVersion;
 
   public WorkloadReference() {}

@@ -90,6 +90,9 @@ final class SchemaValidator {
         return;
       }
       Map<String, Object> map = (Map<String, Object>) value;
+      if (s.getMaxProperties() != null && map.size() > s.getMaxProperties()) {
+        errors.add(path + ": must have at most " + s.getMaxProperties() + " items");
+      }
       if (s.getRequired() != null) {
         for (String r : s.getRequired()) {
           if (!map.containsKey(r)) {
@@ -122,6 +125,10 @@ final class SchemaValidator {
         errors.add(path + ": must be an array");
         return;
       }
+      if (s.getMaxItems() != null && list.size() > s.getMaxItems()) {
+        errors.add(path + ": must have at most " + s.getMaxItems() + " items");
+        return;
+      }
       for (int i = 0; i < list.size(); i++) {
         check(path + "[" + i + "]", s.getItems().getSchema(), list.get(i), errors);
       }
@@ -137,10 +144,24 @@ final class SchemaValidator {
       if (s.getMaximum() != null && v > s.getMaximum()) {
         errors.add(path + ": should be less than or equal to " + s.getMaximum().longValue());
       }
+    } else if ("number".equals(type)) {
+      if (!(value instanceof Number n)) {
+        errors.add(path + ": must be a number");
+        return;
+      }
+      if (s.getMinimum() != null && n.doubleValue() < s.getMinimum()) {
+        errors.add(path + ": should be greater than or equal to " + s.getMinimum());
+      }
+      if (s.getMaximum() != null && n.doubleValue() > s.getMaximum()) {
+        errors.add(path + ": should be less than or equal to " + s.getMaximum());
+      }
     } else if ("string".equals(type)) {
       if (!(value instanceof String str)) {
         errors.add(path + ": must be a string");
         return;
+      }
+      if (s.getMaxLength() != null && str.length() > s.getMaxLength()) {
+        errors.add(path + ": may not be more than " + s.getMaxLength() + " bytes");
       }
       if (s.getEnum() != null
           && !s.getEnum().isEmpty()

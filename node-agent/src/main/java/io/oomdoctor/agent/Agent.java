@@ -12,6 +12,8 @@ import io.oomdoctor.agent.parse.OomReportParser;
 import io.oomdoctor.agent.pod.PodResolver;
 import io.oomdoctor.agent.proc.ProcessInspector;
 import io.oomdoctor.model.OomKill;
+import io.oomdoctor.model.Text;
+import io.oomdoctor.model.evidence.Attribution;
 import io.oomdoctor.model.evidence.OomReport;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -41,6 +43,7 @@ public final class Agent implements AutoCloseable {
   private final AgentMetrics metrics;
   private final Clock clock;
   private final String bootId;
+  private final boolean bootKnown;
   private final long bootEpochMillis;
   private final MemorySampler sampler;
   private final EvidenceAssembler assembler;
@@ -65,7 +68,11 @@ public final class Agent implements AutoCloseable {
     this.exporter = exporter;
     this.metrics = metrics;
     this.clock = clock;
-    this.bootId = KmsgReader.bootId(config.procRoot());
+    String boot = KmsgReader.bootId(config.procRoot());
+    // Without the boot id no cursor can be trusted (it may be another boot's): read everything,
+    // store nothing, and name kills after a boot id of this process's own, so that none collides.
+    this.bootKnown = boot != null;
+    this.bootId = boot != null ? boot : "unreadable-" + java.util.UUID.randomUUID();
     this.bootEpochMillis = KmsgReader.bootEpochMillis(config.procRoot(), clock.millis());
     CgroupTree tree = new CgroupTree(config.cgroupRoot(), config.hierarchyRoot());
     ProcessInspector inspector = new ProcessInspector(config.procRoot(), config.readEnvironment());
@@ -118,11 +125,19 @@ public final class Agent implements AutoCloseable {
         config.cgroupRoot(),
         sampler.tree().reader().version(),
         config.interval());
+    // Kills before now are not ours to attribute to a lone kill line.
+    assembler.baseline();
     // First pass now, so that a kill right after start already has processes and limits.
     scheduler.execute(this::samplePass);
     long ms = config.interval().toMillis();
     scheduler.scheduleAtFixedRate(this::samplePass, ms, ms, TimeUnit.MILLISECONDS);
-    Cursor cursor = Cursor.load(config.cursorFile());
+    Cursor cursor = bootKnown ? Cursor.load(config.cursorFile()) : null;
+    if (!bootKnown) {
+      LOG.warn(
+          "Cannot read the boot id from {}: no kernel-log cursor is trusted or stored; reading the"
+              + " kernel log from its start",
+          config.procRoot());
+    }
     if (cursor != null && !cursor.bootId().equals(bootId)) {
       LOG.info("Node rebooted since the last run; reading the kernel log from its start");
       cursor = null;
@@ -212,18 +227,22 @@ public final class Agent implements AutoCloseable {
                   config.nodeName(), config.namespace(), null, null, PodResolver.NONE, null)
               .assemble(r, clock.millis());
     }
-    metrics.killSeen(r.kind, r.limitScope, Boolean.TRUE.equals(r.complete));
+    Attribution a = kill.getSpec().attribution;
+    String scope = a == null ? null : a.limitScope;
+    metrics.killSeen(r.kind, scope, Boolean.TRUE.equals(r.complete));
     LOG.info(
         "OOM kill: pid {} ({}) {} limit {} scope {} pod {} container {}{}",
         r.pid,
-        r.process,
+        Text.printable(r.process),
         r.kind,
         kill.getSpec().limit,
-        r.limitScope,
+        scope,
         kill.getSpec().pod == null
-            ? r.podUid
+            ? a == null ? null : a.podUid
             : kill.getSpec().pod.namespace + "/" + kill.getSpec().pod.name,
-        kill.getSpec().pod == null ? r.containerId : kill.getSpec().pod.container,
+        kill.getSpec().pod == null
+            ? a == null ? null : a.containerId
+            : kill.getSpec().pod.container,
         Boolean.TRUE.equals(r.complete) ? "" : " (incomplete: " + r.incompleteReason + ")");
     long key = startSeq != null ? startSeq : (r.seq != null ? r.seq : lastRecordSeq);
     undelivered.add(key);
@@ -262,7 +281,7 @@ public final class Agent implements AutoCloseable {
   }
 
   private synchronized void storeCursor() {
-    if (config.cursorFile() == null || safeSeq < 0 || safeSeq == storedSeq) {
+    if (!bootKnown || config.cursorFile() == null || safeSeq < 0 || safeSeq == storedSeq) {
       return;
     }
     try {

@@ -1,20 +1,22 @@
 package io.oomdoctor.agent;
 
 import io.fabric8.kubernetes.api.model.ObjectMeta;
-import io.oomdoctor.agent.cgroup.Attribution;
 import io.oomdoctor.agent.cgroup.CgroupTree;
 import io.oomdoctor.agent.cgroup.MemorySampler;
+import io.oomdoctor.agent.cgroup.OomKillCounters;
+import io.oomdoctor.agent.cgroup.PathAttribution;
 import io.oomdoctor.agent.cgroup.ProcCgroup;
 import io.oomdoctor.agent.export.OomKills;
+import io.oomdoctor.agent.export.ReportBounds;
 import io.oomdoctor.agent.pod.PodResolver;
 import io.oomdoctor.model.OomKill;
 import io.oomdoctor.model.OomKillSpec;
+import io.oomdoctor.model.evidence.Attribution;
 import io.oomdoctor.model.evidence.CgroupSnapshot;
 import io.oomdoctor.model.evidence.OomReport;
 import java.nio.file.Path;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,8 +35,8 @@ public final class EvidenceAssembler {
   private final PodResolver pods;
   private final Path procRoot;
 
-  /** oom_kill counters of container cgroups as last seen, by kernel path. */
-  private final Map<String, Long> oomKillsSeen = new HashMap<>();
+  /** oom_kill counters as far as kills are accounted for; null when not on the node. */
+  private final OomKillCounters counters;
 
   /**
    * @param tree live cgroups; null when not on the node (parse)
@@ -53,48 +55,74 @@ public final class EvidenceAssembler {
     this.tree = tree;
     this.sampler = sampler;
     this.pods = pods;
+    this.counters = tree == null ? null : new OomKillCounters(tree);
+    if (counters != null && sampler != null) {
+      sampler.onFirstSight(counters::firstSight);
+    }
+  }
+
+  /** Takes the baseline of every container's oom_kill counter: kills before now are not ours. */
+  public void baseline() {
+    if (counters != null) {
+      counters.baseline();
+    }
   }
 
   public OomKill assemble(OomReport r, long nowMillis) {
-    boolean rateLimited =
-        r.taskMemcg == null && r.pid != null && !OomReport.KIND_GLOBAL.equals(r.kind);
-    if (rateLimited) {
-      locateRateLimited(r);
+    boolean loneLine =
+        r.taskMemcg == null
+            && r.oomMemcg == null
+            && r.memcgStatsPath == null
+            && r.pid != null
+            && !OomReport.KIND_GLOBAL.equals(r.kind);
+    String taskPath;
+    String oomPath;
+    Attribution a;
+    if (loneLine) {
+      Located at = locateLoneLine(r);
+      taskPath = at.path();
+      oomPath = at.path();
+      a = PathAttribution.of(r, at.path(), at.path(), at.method());
+    } else {
+      taskPath = r.taskMemcg != null ? r.taskMemcg : r.memcgStatsPath;
+      oomPath = r.oomMemcg != null ? r.oomMemcg : r.memcgStatsPath;
+      a = PathAttribution.of(r);
     }
-    Attribution.attribute(r);
-    if (r.containerRuntime == null && r.podUid != null) {
-      r.containerRuntime = pods.runtimeOf(r.podUid, r.containerId);
+    if (a.containerRuntime == null && a.podUid != null) {
+      a.containerRuntime = pods.runtimeOf(a.podUid, a.containerId);
     }
+    ReportBounds.fit(r);
     OomKillSpec spec = new OomKillSpec();
     spec.nodeName = nodeName;
     spec.agentVersion = AgentVersion.VERSION;
     spec.report = r;
+    spec.attribution = a;
     spec.limit = OomReport.KIND_GLOBAL.equals(r.kind) ? "node" : OomKills.humanKb(r.limitKb);
-    spec.pod = r.podUid == null ? null : pods.resolve(r.podUid, r.containerId);
+    spec.pod = a.podUid == null ? null : pods.resolve(a.podUid, a.containerId);
     if (tree != null) {
-      spec.cgroups = liveCgroups(r);
-      if (!rateLimited) {
+      spec.cgroups = liveCgroups(taskPath, oomPath);
+      if (!loneLine) {
         // A full report's kill is accounted for: a later lone kill line must not take it.
+        String victim = taskPath;
         spec.cgroups.stream()
-            .filter(c -> c.oomKills != null && c.path.equals(r.taskMemcg))
-            .forEach(c -> oomKillsSeen.merge(c.path, c.oomKills, Math::max));
+            .filter(c -> c.oomKills != null && c.path.equals(victim))
+            .forEach(c -> counters.accounted(c.path, c.oomKills));
       }
       if (spec.limit == null && !spec.cgroups.isEmpty() && spec.cgroups.get(0).limitBytes != null) {
         spec.limit = OomKills.humanKb(spec.cgroups.get(0).limitBytes / 1024);
       }
     }
-    if (sampler != null) {
+    if (sampler != null && taskPath != null) {
       long killSec = killEpochSec(r, nowMillis);
-      String trendPath =
-          r.oomMemcg != null && !"node".equals(r.limitScope) ? r.oomMemcg : r.taskMemcg;
+      String trendPath = oomPath != null && !"node".equals(a.limitScope) ? oomPath : taskPath;
       // A pod's cgroup outlives its containers' restarts: its trend counts from the killed
       // container's start.
-      long since = Objects.equals(trendPath, r.taskMemcg) ? 0 : sampler.startOf(r.taskMemcg);
+      long since = Objects.equals(trendPath, taskPath) ? 0 : sampler.startOf(taskPath);
       spec.trend = sampler.trend(trendPath, killSec, since);
-      if (spec.trend == null && !Objects.equals(trendPath, r.taskMemcg)) {
-        spec.trend = sampler.trend(r.taskMemcg, killSec);
+      if (spec.trend == null && !Objects.equals(trendPath, taskPath)) {
+        spec.trend = sampler.trend(taskPath, killSec);
       }
-      spec.processes = sampler.processes(r.taskMemcg);
+      spec.processes = sampler.processes(taskPath);
     }
     OomKill kill = new OomKill();
     ObjectMeta meta = new ObjectMeta();
@@ -102,8 +130,8 @@ public final class EvidenceAssembler {
     meta.setNamespace(spec.pod != null ? spec.pod.namespace : fallbackNamespace);
     Map<String, String> labels = new LinkedHashMap<>();
     labels.put(OomKill.LABEL_NODE, label(nodeName));
-    if (r.podUid != null) {
-      labels.put(OomKill.LABEL_POD_UID, r.podUid);
+    if (a.podUid != null) {
+      labels.put(OomKill.LABEL_POD_UID, a.podUid);
     }
     if (spec.pod != null && spec.pod.container != null) {
       labels.put(OomKill.LABEL_CONTAINER, label(spec.pod.container));
@@ -114,57 +142,36 @@ public final class EvidenceAssembler {
     return kill;
   }
 
+  /** Where a lone kill line's cgroup was found, and how; both null when it was not. */
+  private record Located(String path, String method) {}
+
   /**
    * The kernel rate-limits its OOM reports (at most 10 in 5 s): past that, it prints only the
    * "Killed process" line, without the cgroup. Finds the cgroup from the victim's /proc/PID/cgroup
-   * while it is not yet reaped, else from the container cgroup whose oom_kill counter went up since
-   * last seen; says which in the report.
+   * while it is not yet reaped (and only when that cgroup's oom_kill counter rose, so that a reused
+   * PID is not believed), else from the only container whose oom_kill counter rose; otherwise the
+   * kill stays unattributed. The report is marked incomplete; how the cgroup was found is the
+   * attribution's {@code method}.
    */
-  private void locateRateLimited(OomReport r) {
-    String how = null;
+  private Located locateLoneLine(OomReport r) {
+    String method;
     String path =
         procRoot == null ? null : ProcCgroup.memoryPath(procRoot, Integer.toString(r.pid));
-    if (path != null && path.contains("kubepods")) {
-      how = "from /proc/" + r.pid + "/cgroup";
+    if (path != null && path.contains("kubepods") && counters != null && counters.take(path)) {
+      method = Attribution.METHOD_PROC;
     } else {
-      path = tree == null ? null : counterWentUp();
-      how = path == null ? null : "from the oom_kill counter of its cgroup";
-    }
-    if (path != null) {
-      r.taskMemcg = path;
-      r.oomMemcg = path;
+      path = counters == null ? null : counters.onlyRisen();
+      method = path == null ? null : Attribution.METHOD_COUNTER;
     }
     r.complete = false;
     r.incompleteReason =
-        "the kernel printed only the kill line (it rate-limits OOM reports to 10 in 5 s); "
-            + (path != null ? "the cgroup was found " + how : "the cgroup could not be found");
+        "the kernel printed only the kill line (it rate-limits OOM reports to 10 in 5 s)";
+    return new Located(path, method);
   }
 
-  private String counterWentUp() {
-    String found = null;
-    for (CgroupTree.Entry e : tree.walk()) {
-      if (!CgroupTree.isContainer(e)) {
-        continue;
-      }
-      String kernelPath = tree.kernelPath(e.dir());
-      Long now = tree.reader().oomKills(e.dir()); // only the counter, not a whole snapshot
-      if (now == null) {
-        continue;
-      }
-      long before = oomKillsSeen.getOrDefault(kernelPath, 0L);
-      if (now > before && found == null) {
-        found = kernelPath;
-        oomKillsSeen.put(kernelPath, before + 1); // one increment per kill line
-      } else if (now < before) {
-        oomKillsSeen.put(kernelPath, now);
-      }
-    }
-    return found;
-  }
-
-  private List<CgroupSnapshot> liveCgroups(OomReport r) {
+  private List<CgroupSnapshot> liveCgroups(String taskPath, String oomPath) {
     List<CgroupSnapshot> out = new ArrayList<>(2);
-    for (String p : new String[] {r.taskMemcg, r.oomMemcg}) {
+    for (String p : new String[] {taskPath, oomPath}) {
       if (p == null || out.stream().anyMatch(s -> p.equals(s.path))) {
         continue;
       }

@@ -165,7 +165,7 @@ class AgentIT {
           .start(container, List.of(RealKernel.memhog().toString()))
           .waitFor(30, TimeUnit.SECONDS);
       OomKill real = out.awaitOne(CollectingExporter.container(cid), TIMEOUT);
-      assertThat(real.getSpec().report.qosClass).isEqualTo("besteffort");
+      assertThat(real.getSpec().attribution.qosClass).isEqualTo("besteffort");
       assertThat(out.matching(CollectingExporter.container(forgedId))).isEmpty();
       assertThat(out.kills()).noneMatch(k -> "forged".equals(k.getSpec().report.process));
     }

@@ -2,6 +2,7 @@ package io.oomdoctor.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.oomdoctor.agent.cgroup.PathAttribution;
 import io.oomdoctor.agent.testing.CgroupSandbox;
 import io.oomdoctor.agent.testing.KmsgFollower;
 import io.oomdoctor.agent.testing.RealKernel;
@@ -51,15 +52,15 @@ class RealOomKillIT {
     assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
     assertThat(p.exitValue()).as("killed by SIGKILL").isEqualTo(137);
 
-    OomReport r = kmsg.awaitOne(x -> cid.equals(x.containerId), REPORT_TIMEOUT);
+    OomReport r = kmsg.awaitOne(x -> cid.equals(PathAttribution.of(x).containerId), REPORT_TIMEOUT);
     assertThat(r.kind).isEqualTo("cgroup");
     assertThat(r.complete).isTrue();
     assertThat(r.pid).isEqualTo((int) p.pid());
     assertThat(r.process).isEqualTo("memhog");
-    assertThat(r.podUid).isEqualTo(uid);
-    assertThat(r.qosClass).isEqualTo("burstable");
-    assertThat(r.cgroupDriver).isEqualTo("cgroupfs");
-    assertThat(r.limitScope).isEqualTo("container");
+    assertThat(PathAttribution.of(r).podUid).isEqualTo(uid);
+    assertThat(PathAttribution.of(r).qosClass).isEqualTo("burstable");
+    assertThat(PathAttribution.of(r).cgroupDriver).isEqualTo("cgroupfs");
+    assertThat(PathAttribution.of(r).limitScope).isEqualTo("container");
     assertThat(r.constraint).isEqualTo("CONSTRAINT_MEMCG");
     assertThat(r.limitKb).isEqualTo(48L * 1024);
     assertThat(r.usageKb).isGreaterThan(40L * 1024).isLessThanOrEqualTo(48L * 1024);
@@ -75,7 +76,9 @@ class RealOomKillIT {
               assertThat(t.name).isEqualTo("memhog");
               assertThat(t.rssPages).isPositive();
             });
-    assertThat(kmsg.matching(x -> cid.equals(x.containerId))).as("reported once").hasSize(1);
+    assertThat(kmsg.matching(x -> cid.equals(PathAttribution.of(x).containerId)))
+        .as("reported once")
+        .hasSize(1);
   }
 
   @Test
@@ -91,11 +94,11 @@ class RealOomKillIT {
     assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
     assertThat(p.exitValue()).isEqualTo(137);
 
-    OomReport r = kmsg.awaitOne(x -> cid.equals(x.containerId), REPORT_TIMEOUT);
-    assertThat(r.limitScope).isEqualTo("pod");
-    assertThat(r.cgroupDriver).isEqualTo("systemd");
-    assertThat(r.containerRuntime).isEqualTo("containerd");
-    assertThat(r.podUid).isEqualTo(uid);
+    OomReport r = kmsg.awaitOne(x -> cid.equals(PathAttribution.of(x).containerId), REPORT_TIMEOUT);
+    assertThat(PathAttribution.of(r).limitScope).isEqualTo("pod");
+    assertThat(PathAttribution.of(r).cgroupDriver).isEqualTo("systemd");
+    assertThat(PathAttribution.of(r).containerRuntime).isEqualTo("containerd");
+    assertThat(PathAttribution.of(r).podUid).isEqualTo(uid);
     assertThat(r.process).isEqualTo("web (w 1)");
     assertThat(r.oomMemcg).isEqualTo(sandbox.kernelPath(pod));
     assertThat(r.taskMemcg).isEqualTo(sandbox.kernelPath(container));
@@ -113,9 +116,9 @@ class RealOomKillIT {
     Process main =
         sandbox.start(
             container, List.of(RealKernel.memhog().toString(), "--child", "--name", "worker"));
-    OomReport r = kmsg.awaitOne(x -> cid.equals(x.containerId), REPORT_TIMEOUT);
+    OomReport r = kmsg.awaitOne(x -> cid.equals(PathAttribution.of(x).containerId), REPORT_TIMEOUT);
 
-    assertThat(r.qosClass).isEqualTo("guaranteed");
+    assertThat(PathAttribution.of(r).qosClass).isEqualTo("guaranteed");
     assertThat(r.process).isEqualTo("worker");
     assertThat(r.pid)
         .as("the child, not the container's main process")

@@ -80,15 +80,16 @@ public final class EventRecorder {
                 + aggregationKey);
     Instant now = clock.instant();
     String nowText = now.toString();
+    List<Event> same =
+        client.v1().events().inNamespace(namespace).withLabel(KEY_LABEL, key).list().getItems();
+    // An occurrence counted before (an operator restarted, a kill assessed again) is never counted
+    // twice, however old its Event.
+    Optional<Event> before = same.stream().filter(e -> counted(e).contains(occurrence)).findFirst();
+    if (before.isPresent()) {
+      return before.get();
+    }
     Optional<Event> recent =
-        client
-            .v1()
-            .events()
-            .inNamespace(namespace)
-            .withLabel(KEY_LABEL, key)
-            .list()
-            .getItems()
-            .stream()
+        same.stream()
             .filter(e -> e.getLastTimestamp() != null)
             .max(Comparator.comparing(e -> Instant.parse(e.getLastTimestamp())))
             .filter(e -> Instant.parse(e.getLastTimestamp()).isAfter(now.minus(window)));

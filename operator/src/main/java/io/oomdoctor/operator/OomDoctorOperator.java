@@ -35,15 +35,20 @@ public final class OomDoctorOperator implements AutoCloseable {
               }
             });
     String[] namespaces = settings.namespaces().toArray(String[]::new);
+    // One assessment of kills and one set of verdicts, shared by both reconcilers: the policy
+    // reconciler acts only on what this process concluded, never on an OomKill's status.
+    KillAssessor assessor =
+        new KillAssessor(new KillObserver(client, new Workloads(client)), settings.diagnosis());
+    KillVerdicts verdicts = new KillVerdicts(KillVerdicts.DEFAULT_CAPACITY);
     operator.register(
-        new OomKillReconciler(client, settings, metrics, clock),
+        new OomKillReconciler(client, settings, metrics, clock, assessor, verdicts),
         c -> {
           if (namespaces.length > 0) {
             c.settingNamespaces(namespaces);
           }
         });
     operator.register(
-        new OomPolicyReconciler(client, settings, metrics, clock),
+        new OomPolicyReconciler(client, settings, metrics, clock, assessor, verdicts),
         c -> {
           if (namespaces.length > 0) {
             c.settingNamespaces(namespaces);

@@ -57,14 +57,25 @@ public class OomPolicyReconciler implements Reconciler<OomPolicy> {
   private final Workloads workloads;
   private final Clock clock;
   private final boolean applyEnabled;
+  private final Set<String> applyExcluded;
+  private final KillAssessor assessor;
+  private final KillVerdicts verdicts;
   private InformerEventSource<OomKill, OomPolicy> kills;
 
   public OomPolicyReconciler(
-      KubernetesClient client, OperatorSettings settings, OperatorMetrics metrics, Clock clock) {
+      KubernetesClient client,
+      OperatorSettings settings,
+      OperatorMetrics metrics,
+      Clock clock,
+      KillAssessor assessor,
+      KillVerdicts verdicts) {
     this.client = client;
     this.metrics = metrics;
     this.clock = clock;
+    this.assessor = assessor;
+    this.verdicts = verdicts;
     this.applyEnabled = settings.applyEnabled();
+    this.applyExcluded = settings.applyExcludedNamespaces();
     this.events = new EventRecorder(client, settings.eventWindow(), clock, settings.identity());
     this.workloads = new Workloads(client);
   }
@@ -75,13 +86,14 @@ public class OomPolicyReconciler implements Reconciler<OomPolicy> {
     kills =
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(OomKill.class, OomPolicy.class)
+                // From this process's verdict, never from the kill's status.
                 .withSecondaryToPrimaryMapper(
-                    k ->
-                        k.getStatus() == null || k.getStatus().policy == null
-                            ? Set.of()
-                            : Set.of(
-                                new ResourceID(
-                                    k.getStatus().policy, k.getMetadata().getNamespace())))
+                    k -> {
+                      KillVerdicts.Verdict v = verdicts.get(k);
+                      return v == null || v.policy() == null
+                          ? Set.of()
+                          : Set.of(new ResourceID(v.policy(), k.getMetadata().getNamespace()));
+                    })
                 .build(),
             context);
     return List.of(kills);
@@ -111,25 +123,25 @@ public class OomPolicyReconciler implements Reconciler<OomPolicy> {
       return invalid(policy, status, "Conflict", conflict, now);
     }
 
-    List<OomKill> mine =
+    List<KillVerdicts.Verdict> mine =
         kills
-            .list(ns, k -> k.getStatus() != null && name.equals(k.getStatus().policy))
-            .filter(k -> Conditions.isTrue(k.getStatus().conditions, "Diagnosed"))
+            .list(ns)
+            .map(this::verdictOf)
+            .filter(v -> name.equals(v.policy()))
             .sorted(
-                Comparator.comparing((OomKill k) -> OomKillReconciler.created(k, Instant.EPOCH))
-                    .thenComparing(k -> k.getMetadata().getName()))
+                Comparator.comparing(KillVerdicts.Verdict::created)
+                    .thenComparing(KillVerdicts.Verdict::name))
             .toList();
-    Map<WorkloadReference, Map<String, List<OomKill>>> groups = new LinkedHashMap<>();
-    for (OomKill k : mine) {
-      WorkloadReference w = k.getStatus().workload;
-      String c = OomKillReconciler.container(k).orElse(null);
-      if (w == null || c == null) {
+    // Only kills the operator vouched for (live pod, node, container, owner chain) recommend.
+    Map<WorkloadReference, Map<String, List<KillVerdicts.Verdict>>> groups = new LinkedHashMap<>();
+    for (KillVerdicts.Verdict v : mine) {
+      if (!v.actionable()) {
         continue;
       }
       groups
-          .computeIfAbsent(w, x -> new LinkedHashMap<>())
-          .computeIfAbsent(c, x -> new ArrayList<>())
-          .add(k);
+          .computeIfAbsent(v.workload(), x -> new LinkedHashMap<>())
+          .computeIfAbsent(v.container(), x -> new ArrayList<>())
+          .add(v);
     }
     Duration retry = null;
     for (var wg : groups.entrySet()) {
@@ -239,6 +251,19 @@ public class OomPolicyReconciler implements Reconciler<OomPolicy> {
     return null;
   }
 
+  /**
+   * This process's verdict on a kill; one assessed here from its spec and live objects when there
+   * is none yet (after a restart). Not stored: the kill reconciler records its own, with the Event.
+   */
+  private KillVerdicts.Verdict verdictOf(OomKill k) {
+    KillVerdicts.Verdict v = verdicts.get(k);
+    if (v != null) {
+      return v;
+    }
+    KillAssessor.Assessment a = assessor.assess(k);
+    return KillRecorder.verdict(a, KillRecorder.status(a, clock.instant()));
+  }
+
   private static Map<String, String> labels(Map<String, String> l) {
     return l == null ? Map.of() : l;
   }
@@ -248,29 +273,27 @@ public class OomPolicyReconciler implements Reconciler<OomPolicy> {
       Policies rules,
       WorkloadReference w,
       String container,
-      List<OomKill> killsOfContainer,
+      List<KillVerdicts.Verdict> killsOfContainer,
       OomPolicyStatus status,
       Instant now) {
-    OomKill latest = killsOfContainer.get(killsOfContainer.size() - 1);
+    KillVerdicts.Verdict latest = killsOfContainer.get(killsOfContainer.size() - 1);
     HasMetadata object = workloads.get(ns, w);
     Recommendation r = new Recommendation();
     r.workload = w;
     r.container = container;
-    r.cause = latest.getStatus().cause;
-    r.fix = latest.getStatus().fix;
-    r.lastKill = latest.getMetadata().getName();
-    r.lastKillTime =
-        latest.getSpec() != null
-                && latest.getSpec().report != null
-                && latest.getSpec().report.timestamp != null
-            ? latest.getSpec().report.timestamp
-            : latest.getMetadata().getCreationTimestamp();
+    r.cause = latest.cause();
+    r.fix = latest.fix();
+    r.lastKill = latest.name();
+    r.lastKillTime = latest.lastKillTime();
     r.kills = killsOfContainer.size();
     r.applied = false;
     status.recommendations.add(r);
     if (object == null) {
       r.reason = "WorkloadGone";
-      r.recommendedLimit = latest.getStatus().recommendedLimit;
+      r.recommendedLimit =
+          latest.recommendedLimitBytes() == null
+              ? null
+              : Quantities.format(latest.recommendedLimitBytes());
       return null;
     }
     Container c = Workloads.container(object, container);
@@ -286,11 +309,7 @@ public class OomPolicyReconciler implements Reconciler<OomPolicy> {
             .map(
                 k ->
                     new Recommender.Kill(
-                        k.getMetadata().getName(),
-                        OomKillReconciler.created(k, Instant.EPOCH),
-                        k.getStatus().cause,
-                        k.getStatus().recommendedLimitBytes,
-                        k.getStatus().fix))
+                        k.name(), k.created(), k.cause(), k.recommendedLimitBytes(), k.fix()))
             .toList();
     Recommender.Target target =
         new Recommender.Target(
@@ -306,6 +325,15 @@ public class OomPolicyReconciler implements Reconciler<OomPolicy> {
       d =
           new Recommender.Decision(
               d.recommendedLimit(), false, d.newRequest(), "ApplyDisabled", null, d.considered());
+    } else if (d.apply() && applyExcluded.contains(ns)) {
+      d =
+          new Recommender.Decision(
+              d.recommendedLimit(),
+              false,
+              d.newRequest(),
+              "NamespaceExcluded",
+              null,
+              d.considered());
     }
     r.recommendedLimit =
         d.recommendedLimit() == null ? null : Quantities.format(d.recommendedLimit());
@@ -342,7 +370,7 @@ public class OomPolicyReconciler implements Reconciler<OomPolicy> {
           "Normal",
           "MemoryLimitRecommended",
           container,
-          latest.getMetadata().getName(),
+          latest.name(),
           "Container "
               + container
               + ": recommended memory limit "
@@ -350,7 +378,7 @@ public class OomPolicyReconciler implements Reconciler<OomPolicy> {
               + " (now "
               + (r.currentLimit == null ? "none" : r.currentLimit)
               + ") after OOM kill "
-              + latest.getMetadata().getName()
+              + latest.name()
               + " ("
               + r.cause
               + "); not applied: "
@@ -367,7 +395,7 @@ public class OomPolicyReconciler implements Reconciler<OomPolicy> {
       WorkloadReference w,
       String container,
       Recommender.Decision d,
-      OomKill latest,
+      KillVerdicts.Verdict latest,
       Long current) {
     HasMetadata fresh = workloads.get(ns, w);
     Container c = Workloads.container(fresh, container);
@@ -377,7 +405,7 @@ public class OomPolicyReconciler implements Reconciler<OomPolicy> {
     Long now = Workloads.memoryLimit(c);
     Map<String, AppliedChanges.Change> applied = AppliedChanges.read(fresh);
     AppliedChanges.Change done = applied.get(container);
-    if (done != null && latest.getMetadata().getName().equals(done.kill())) {
+    if (done != null && latest.name().equals(done.kill())) {
       return done.at(); // applied before a restart or a lost status write
     }
     if (!Objects.equals(now, current)) {
@@ -409,11 +437,7 @@ public class OomPolicyReconciler implements Reconciler<OomPolicy> {
     applied.put(
         container,
         new AppliedChanges.Change(
-            from,
-            Quantities.format(d.recommendedLimit()),
-            latest.getStatus().cause,
-            latest.getMetadata().getName(),
-            at));
+            from, Quantities.format(d.recommendedLimit()), latest.cause(), latest.name(), at));
     if (fresh.getMetadata().getAnnotations() == null) {
       fresh.getMetadata().setAnnotations(new HashMap<>());
     }
@@ -431,8 +455,8 @@ public class OomPolicyReconciler implements Reconciler<OomPolicy> {
         container,
         from,
         Quantities.format(d.recommendedLimit()),
-        latest.getMetadata().getName(),
-        latest.getStatus().cause);
+        latest.name(),
+        latest.cause());
     metrics.applied(ns, w.toString(), container);
     events.record(
         ns,
@@ -440,7 +464,7 @@ public class OomPolicyReconciler implements Reconciler<OomPolicy> {
         "Normal",
         "MemoryLimitRaised",
         container,
-        latest.getMetadata().getName(),
+        latest.name(),
         "Container "
             + container
             + ": memory limit raised from "
@@ -449,9 +473,9 @@ public class OomPolicyReconciler implements Reconciler<OomPolicy> {
             + Quantities.format(d.recommendedLimit())
             + (d.newRequest() != null ? " (request " + Quantities.format(d.newRequest()) + ")" : "")
             + " after OOM kill "
-            + latest.getMetadata().getName()
+            + latest.name()
             + " ("
-            + latest.getStatus().cause
+            + latest.cause()
             + ").");
     return at;
   }

@@ -106,12 +106,29 @@ public final class OperatorMain implements Callable<Integer> {
   @Option(
       names = "--apply-enabled",
       negatable = true,
-      defaultValue = "${env:OOMDOCTOR_APPLY_ENABLED:-true}",
+      defaultValue = "${env:OOMDOCTOR_APPLY_ENABLED:-false}",
       fallbackValue = "true",
       description =
           "Whether OomPolicies in mode Apply may patch workloads (the RBAC must allow it); when"
-              + " not, they recommend (default: true)")
+              + " not, they recommend (default: false)")
   boolean applyEnabled;
+
+  @Option(
+      names = "--apply-exclude-namespaces",
+      split = ",",
+      defaultValue = "${env:OOMDOCTOR_APPLY_EXCLUDE_NAMESPACES:-kube-system}",
+      description =
+          "Namespaces whose workloads are never patched, whatever their policy says (default:"
+              + " ${DEFAULT-VALUE}; an empty value excludes none)")
+  String[] applyExcludeNamespaces;
+
+  @Option(
+      names = "--system-namespace",
+      defaultValue = "${env:OOMDOCTOR_SYSTEM_NAMESPACE:-oomdoctor-system}",
+      description =
+          "Namespace of OOM Doctor itself, where agents write kills of no pod; only those raise"
+              + " node Events without a verified pod (default: ${DEFAULT-VALUE})")
+  String systemNamespace;
 
   @Option(
       names = "--leak-window",
@@ -168,6 +185,13 @@ public final class OperatorMain implements Callable<Integer> {
           new CommandLine(this),
           "--leak-window, --startup-window and --plateau-age must be durations like 30m");
     }
+    Set<String> excluded = new LinkedHashSet<>();
+    if (applyExcludeNamespaces != null) {
+      Arrays.stream(applyExcludeNamespaces)
+          .map(String::trim)
+          .filter(s -> !s.isEmpty())
+          .forEach(excluded::add);
+    }
     return new OperatorSettings(
         ns,
         keep,
@@ -176,7 +200,9 @@ public final class OperatorMain implements Callable<Integer> {
         identity,
         DiagnosisSettings.DEFAULT.withWindows(
             leak.toSeconds(), startup.toSeconds(), plateau.toSeconds()),
-        applyEnabled);
+        applyEnabled,
+        Set.copyOf(excluded),
+        systemNamespace);
   }
 
   @Override

@@ -23,7 +23,17 @@ public record OperatorSettings(
     Duration eventWindow,
     String identity,
     DiagnosisSettings diagnosis,
-    boolean applyEnabled) {
+    boolean applyEnabled,
+    Set<String> applyExcludedNamespaces,
+    String systemNamespace) {
+
+  /** Namespaces whose workloads are never patched unless the operator is told otherwise. */
+  public static final Set<String> DEFAULT_APPLY_EXCLUDED = Set.of("kube-system");
+
+  /** Where the chart installs OOM Doctor; the agent writes kills of no pod there. */
+  public static final String DEFAULT_SYSTEM_NAMESPACE = "oomdoctor-system";
+
+  /** Defaults of the operator binary: Apply off until the installer turns it on. */
   public static OperatorSettings defaults() {
     return new OperatorSettings(
         Set.of(),
@@ -32,26 +42,86 @@ public record OperatorSettings(
         Duration.ofMinutes(10),
         "oomdoctor-operator",
         DiagnosisSettings.DEFAULT,
-        true);
+        false,
+        DEFAULT_APPLY_EXCLUDED,
+        DEFAULT_SYSTEM_NAMESPACE);
   }
 
   public OperatorSettings withRetention(Duration age, int perWorkload) {
     return new OperatorSettings(
-        namespaces, age, perWorkload, eventWindow, identity, diagnosis, applyEnabled);
+        namespaces,
+        age,
+        perWorkload,
+        eventWindow,
+        identity,
+        diagnosis,
+        applyEnabled,
+        applyExcludedNamespaces,
+        systemNamespace);
   }
 
   public OperatorSettings withDiagnosis(DiagnosisSettings d) {
     return new OperatorSettings(
-        namespaces, retention, keepPerWorkload, eventWindow, identity, d, applyEnabled);
+        namespaces,
+        retention,
+        keepPerWorkload,
+        eventWindow,
+        identity,
+        d,
+        applyEnabled,
+        applyExcludedNamespaces,
+        systemNamespace);
   }
 
   public OperatorSettings withApplyEnabled(boolean enabled) {
     return new OperatorSettings(
-        namespaces, retention, keepPerWorkload, eventWindow, identity, diagnosis, enabled);
+        namespaces,
+        retention,
+        keepPerWorkload,
+        eventWindow,
+        identity,
+        diagnosis,
+        enabled,
+        applyExcludedNamespaces,
+        systemNamespace);
+  }
+
+  public OperatorSettings withApplyExcluded(Set<String> excluded) {
+    return new OperatorSettings(
+        namespaces,
+        retention,
+        keepPerWorkload,
+        eventWindow,
+        identity,
+        diagnosis,
+        applyEnabled,
+        Set.copyOf(excluded),
+        systemNamespace);
+  }
+
+  public OperatorSettings withSystemNamespace(String ns) {
+    return new OperatorSettings(
+        namespaces,
+        retention,
+        keepPerWorkload,
+        eventWindow,
+        identity,
+        diagnosis,
+        applyEnabled,
+        applyExcludedNamespaces,
+        ns);
   }
 
   public OperatorSettings withIdentity(String id) {
     return new OperatorSettings(
-        namespaces, retention, keepPerWorkload, eventWindow, id, diagnosis, applyEnabled);
+        namespaces,
+        retention,
+        keepPerWorkload,
+        eventWindow,
+        id,
+        diagnosis,
+        applyEnabled,
+        applyExcludedNamespaces,
+        systemNamespace);
   }
 }

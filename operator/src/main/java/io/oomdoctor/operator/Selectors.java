@@ -40,6 +40,40 @@ public final class Selectors {
     return true;
   }
 
+  /**
+   * True when the labels satisfy a workload's selector, as the API server matches it: an empty
+   * selector (no labels, no expressions) selects everything, an unknown operator nothing.
+   */
+  public static boolean matches(
+      io.fabric8.kubernetes.api.model.LabelSelector selector, Map<String, String> labels) {
+    Map<String, String> l = labels == null ? Map.of() : labels;
+    if (selector.getMatchLabels() != null) {
+      for (Map.Entry<String, String> e : selector.getMatchLabels().entrySet()) {
+        if (!e.getValue().equals(l.get(e.getKey()))) {
+          return false;
+        }
+      }
+    }
+    if (selector.getMatchExpressions() != null) {
+      for (var r : selector.getMatchExpressions()) {
+        List<String> values = r.getValues() == null ? List.of() : r.getValues();
+        String v = l.get(r.getKey());
+        boolean ok =
+            switch (r.getOperator() == null ? "" : r.getOperator()) {
+              case "In" -> v != null && values.contains(v);
+              case "NotIn" -> v == null || !values.contains(v);
+              case "Exists" -> v != null;
+              case "DoesNotExist" -> v == null;
+              default -> false;
+            };
+        if (!ok) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
   /** Why the selector is unusable, or null when it is fine (for servers without the schema). */
   public static String problem(PodSelector selector) {
     if (selector == null || selector.matchExpressions == null) {

@@ -2,6 +2,7 @@ package io.oomdoctor.operator;
 
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
@@ -13,6 +14,7 @@ import io.fabric8.kubernetes.api.model.batch.v1.CronJob;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.oomdoctor.model.WorkloadReference;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -30,44 +32,126 @@ public final class Workloads {
     this.client = client;
   }
 
-  /** The controlling owner of a live pod, followed up to the workload a person edits. */
-  public WorkloadReference ownerOf(Pod pod) {
-    OwnerReference o = controller(pod);
-    if (o == null) {
-      return new WorkloadReference("v1", "Pod", pod.getMetadata().getName());
+  /**
+   * The workload behind a live pod, resolved from live objects only: each owner hop is read from
+   * the API server and must carry the UID its reference names, and each owner's selector must
+   * select the pod (ReplicaSet→Deployment, StatefulSet, DaemonSet, Job→CronJob). Anything else — an
+   * owner of another UID, a selector that does not match, a pod owned by a Deployment directly —
+   * resolves to no workload, with the reason.
+   *
+   * @param ref the workload, or null when it could not be vouched for
+   * @param object the live workload object (null for kinds the operator does not read)
+   */
+  public record Owner(
+      WorkloadReference ref, HasMetadata object, OwnerReason reason, String detail) {
+    static Owner refused(OwnerReason reason, String detail) {
+      return new Owner(null, null, reason, detail);
     }
-    return follow(pod.getMetadata().getNamespace(), o.getKind(), o.getName(), o.getApiVersion());
   }
 
-  /** The same from what the agent recorded, for a pod that is gone. */
-  public WorkloadReference follow(String namespace, String kind, String name, String apiVersion) {
-    if (kind == null) {
-      return null;
+  public Owner resolve(Pod pod) {
+    String ns = pod.getMetadata().getNamespace();
+    Map<String, String> labels = pod.getMetadata().getLabels();
+    OwnerReference o = controller(pod);
+    if (o == null) {
+      return new Owner(
+          new WorkloadReference("v1", "Pod", pod.getMetadata().getName()),
+          pod,
+          OwnerReason.BarePod,
+          "the pod has no controller");
     }
-    switch (kind) {
+    switch (o.getKind()) {
       case "ReplicaSet" -> {
-        ReplicaSet rs = client.apps().replicaSets().inNamespace(namespace).withName(name).get();
-        OwnerReference up = rs == null ? null : controller(rs);
-        if (up != null && "Deployment".equals(up.getKind())) {
-          return new WorkloadReference("apps/v1", "Deployment", up.getName());
+        ReplicaSet rs = client.apps().replicaSets().inNamespace(ns).withName(o.getName()).get();
+        Owner bad = check(o, rs, rs == null ? null : rs.getSpec().getSelector(), labels);
+        if (bad != null) {
+          return bad;
         }
-        return new WorkloadReference("apps/v1", "ReplicaSet", name);
+        OwnerReference up = controller(rs);
+        if (up == null) {
+          return resolved("apps/v1", rs);
+        }
+        if (!"Deployment".equals(up.getKind())) {
+          return new Owner(
+              new WorkloadReference(up.getApiVersion(), up.getKind(), up.getName()),
+              null,
+              OwnerReason.Resolved,
+              "a " + up.getKind() + " the operator does not change");
+        }
+        Deployment d = client.apps().deployments().inNamespace(ns).withName(up.getName()).get();
+        bad = check(up, d, d == null ? null : d.getSpec().getSelector(), labels);
+        return bad != null ? bad : resolved("apps/v1", d);
+      }
+      case "StatefulSet" -> {
+        StatefulSet s = client.apps().statefulSets().inNamespace(ns).withName(o.getName()).get();
+        Owner bad = check(o, s, s == null ? null : s.getSpec().getSelector(), labels);
+        return bad != null ? bad : resolved("apps/v1", s);
+      }
+      case "DaemonSet" -> {
+        DaemonSet s = client.apps().daemonSets().inNamespace(ns).withName(o.getName()).get();
+        Owner bad = check(o, s, s == null ? null : s.getSpec().getSelector(), labels);
+        return bad != null ? bad : resolved("apps/v1", s);
       }
       case "Job" -> {
-        Job job = client.batch().v1().jobs().inNamespace(namespace).withName(name).get();
-        OwnerReference up = job == null ? null : controller(job);
-        if (up != null && "CronJob".equals(up.getKind())) {
-          return new WorkloadReference("batch/v1", "CronJob", up.getName());
+        Job job = client.batch().v1().jobs().inNamespace(ns).withName(o.getName()).get();
+        // A Job's selector is defaulted by the API server; one without is checked by UID alone.
+        LabelSelector sel = job == null ? null : job.getSpec().getSelector();
+        Owner bad = check(o, job, sel == null ? EVERYTHING : sel, labels);
+        if (bad != null) {
+          return bad;
         }
-        return new WorkloadReference("batch/v1", "Job", name);
+        OwnerReference up = controller(job);
+        if (up == null || !"CronJob".equals(up.getKind())) {
+          return resolved("batch/v1", job);
+        }
+        CronJob cj = client.batch().v1().cronjobs().inNamespace(ns).withName(up.getName()).get();
+        bad = check(up, cj, EVERYTHING, labels);
+        return bad != null ? bad : resolved("batch/v1", cj);
       }
-      case "StatefulSet", "DaemonSet", "Deployment" -> {
-        return new WorkloadReference("apps/v1", kind, name);
+      case "Deployment", "CronJob" -> {
+        return Owner.refused(
+            OwnerReason.UnexpectedOwner,
+            "the pod names a "
+                + o.getKind()
+                + " as its controller, which Kubernetes never does; no workload is trusted");
       }
       default -> {
-        return new WorkloadReference(apiVersion, kind, name);
+        return new Owner(
+            new WorkloadReference(o.getApiVersion(), o.getKind(), o.getName()),
+            null,
+            OwnerReason.Resolved,
+            "a " + o.getKind() + " the operator does not change");
       }
     }
+  }
+
+  private static final LabelSelector EVERYTHING = new LabelSelector();
+
+  /** Why this hop is not to be trusted, or null when it is. */
+  private static Owner check(
+      OwnerReference ref, HasMetadata live, LabelSelector selector, Map<String, String> labels) {
+    String what = ref.getKind() + " " + ref.getName();
+    if (live == null) {
+      return Owner.refused(OwnerReason.OwnerGone, what + " does not exist");
+    }
+    if (ref.getUid() == null || !ref.getUid().equals(live.getMetadata().getUid())) {
+      return Owner.refused(
+          OwnerReason.OwnerUidMismatch,
+          what + " has UID " + live.getMetadata().getUid() + ", not " + ref.getUid());
+    }
+    if (selector == null || !Selectors.matches(selector, labels)) {
+      return Owner.refused(
+          OwnerReason.SelectorMismatch, what + "'s selector does not select the pod");
+    }
+    return null;
+  }
+
+  private static Owner resolved(String apiVersion, HasMetadata o) {
+    return new Owner(
+        new WorkloadReference(apiVersion, o.getKind(), o.getMetadata().getName()),
+        o,
+        OwnerReason.Resolved,
+        null);
   }
 
   static OwnerReference controller(HasMetadata o) {

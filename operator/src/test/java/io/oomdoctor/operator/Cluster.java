@@ -47,11 +47,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class Cluster implements AutoCloseable {
   static final long MI = 1L << 20;
   static final String NODE = "node-a";
+
+  /** The container ID of the kernel report the evidence comes from (its cgroup path's). */
+  static final String CONTAINER_ID =
+      "3aa524735953bba4ebc64dfd3f0080cb4ac9790f83675e0b77ff9414c0165df0";
+
   final KubernetesMockServer server;
   final KubernetesClient client;
   final MutableClock clock = new MutableClock(Instant.now());
   final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-  OperatorSettings settings = OperatorSettings.defaults();
+  OperatorSettings settings = OperatorSettings.defaults().withApplyEnabled(true);
   private OomDoctorOperator operator;
   private final AtomicInteger seq = new AtomicInteger(1000);
 
@@ -264,6 +269,16 @@ final class Cluster implements AutoCloseable {
     }
     Pod p = b.build();
     p.getSpec().setNodeName(NODE);
+    // As the kubelet reports it: the container's ID, which the agent reads from its cgroup path.
+    p.setStatus(
+        new io.fabric8.kubernetes.api.model.PodStatusBuilder()
+            .withPhase("Running")
+            .addNewContainerStatus()
+            .withName(container)
+            .withContainerID("containerd://" + CONTAINER_ID)
+            .withRestartCount(0)
+            .endContainerStatus()
+            .build());
     return client.pods().inNamespace(ns).resource(p).create();
   }
 
@@ -298,6 +313,12 @@ final class Cluster implements AutoCloseable {
 
   /** Writes an OomKill for the pod as the node agent does (spec only; status is the operator's). */
   OomKill kill(Pod pod, String container, OomKillSpec evidence) {
+    return kill(pod, container, evidence, k -> {});
+  }
+
+  /** As {@link #kill(Pod, String, OomKillSpec)}, with the object changed before it is created. */
+  OomKill kill(
+      Pod pod, String container, OomKillSpec evidence, java.util.function.Consumer<OomKill> forge) {
     int n = seq.incrementAndGet();
     OomKill k = new OomKill();
     k.getMetadata().setName(NODE + "-boot-" + n);
@@ -329,8 +350,18 @@ final class Cluster implements AutoCloseable {
     ref.ownerName = owner.map(o -> o.getName()).orElse(null);
     ref.containerLimitBytes = 64 * MI;
     evidence.pod = ref;
+    if (evidence.attribution == null) {
+      evidence.attribution = new io.oomdoctor.model.evidence.Attribution();
+    }
+    evidence.attribution.podUid = ref.uid;
+    evidence.attribution.containerId = CONTAINER_ID;
     k.setSpec(evidence);
-    return client.resources(OomKill.class).inNamespace(ref.namespace).resource(k).create();
+    forge.accept(k);
+    return client
+        .resources(OomKill.class)
+        .inNamespace(k.getMetadata().getNamespace())
+        .resource(k)
+        .create();
   }
 
   OomPolicy policy(String ns, String name, OomPolicySpec spec) {

@@ -45,13 +45,8 @@ class OomKillReconcilerTest {
       assertThat(k.getStatus().policy).isEqualTo("web");
       assertThat(k.getStatus().observedGeneration).isEqualTo(k.getMetadata().getGeneration());
       assertThat(k.getStatus().conditions)
-          .singleElement()
-          .satisfies(
-              cd -> {
-                assertThat(cd.getType()).isEqualTo("Diagnosed");
-                assertThat(cd.getStatus()).isEqualTo("True");
-                assertThat(cd.getReason()).isEqualTo("MemoryLeak");
-              });
+          .extracting(cd -> cd.getType() + "=" + cd.getStatus() + "/" + cd.getReason())
+          .containsExactly("Diagnosed=True/MemoryLeak", "Verified=True/Verified");
 
       List<Event> events = c.events("shop", "Pod", pod.getMetadata().getName());
       assertThat(events)
@@ -141,12 +136,21 @@ class OomKillReconcilerTest {
                       == null);
       OomKill k = diagnosed(c, c.kill(pod, "app", Cluster.evidence("leak")));
       assertThat(k.getStatus().cause).isEqualTo("MemoryLeak");
-      assertThat(k.getStatus().workload.kind)
-          .as("found from the recorded owner")
-          .isEqualTo("Deployment");
+      assertThat(k.getStatus().workload)
+          .as("a workload is only resolved from a live pod's owners, never from the report")
+          .isNull();
       assertThat(k.getStatus().policy).as("matched by the recorded labels").isEqualTo("web");
-      assertThat(k.getStatus().conditions.get(0).getMessage()).contains("The pod is gone");
-      assertThat(c.events("shop", "Pod", pod.getMetadata().getName())).hasSize(1);
+      assertThat(k.getStatus().conditions)
+          .extracting(cd -> cd.getType() + "=" + cd.getStatus() + "/" + cd.getReason())
+          .containsExactly("Diagnosed=True/MemoryLeak", "Verified=False/PodGone");
+      assertThat(k.getStatus().conditions.get(0).getMessage()).contains("is gone");
+      assertThat(c.events("shop", "Pod", pod.getMetadata().getName()))
+          .as("no Event on a pod the operator cannot see")
+          .isEmpty();
+      assertThat(c.events("shop", "OomKill", k.getMetadata().getName()))
+          .as("the Event stays with the evidence")
+          .singleElement()
+          .satisfies(e -> assertThat(e.getMessage()).contains("MemoryLeak"));
     }
   }
 
@@ -179,12 +183,8 @@ class OomKillReconcilerTest {
       c.client.pods().inNamespace("shop").resource(pod).update();
       OomKill k = diagnosed(c, c.kill(pod, "app", Cluster.evidence("leak")));
       assertThat(k.getStatus().conditions)
-          .singleElement()
-          .satisfies(
-              cd -> {
-                assertThat(cd.getStatus()).isEqualTo("False");
-                assertThat(cd.getReason()).isEqualTo("NodeMismatch");
-              });
+          .extracting(cd -> cd.getType() + "=" + cd.getStatus() + "/" + cd.getReason())
+          .containsExactly("Diagnosed=False/NodeMismatch", "Verified=False/NodeMismatch");
       assertThat(k.getStatus().summary).contains("node-a").contains("node-b");
       assertThat(c.events("shop", "Pod", pod.getMetadata().getName())).isEmpty();
     }

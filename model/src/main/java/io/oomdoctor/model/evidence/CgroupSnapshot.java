@@ -1,6 +1,8 @@
 package io.oomdoctor.model.evidence;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Size;
+import io.oomdoctor.model.Bounds;
 import java.util.Map;
 
 /**
@@ -14,6 +16,7 @@ public class CgroupSnapshot {
   public Integer version;
 
   @JsonPropertyDescription("Path relative to the memory hierarchy's root.")
+  @Size(max = Bounds.PATH)
   public String path;
 
   @JsonPropertyDescription("Memory limit in bytes; null means unlimited.")
@@ -39,6 +42,7 @@ public class CgroupSnapshot {
   public Long swapBytes;
 
   @JsonPropertyDescription("memory.stat as read (bytes).")
+  @Size(max = Bounds.STATS)
   public Map<String, Long> stats;
 
   @JsonPropertyDescription("Milliseconds since the epoch when read.")

@@ -1,6 +1,8 @@
 package io.oomdoctor.model.evidence;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Size;
+import io.oomdoctor.model.Bounds;
 import java.util.List;
 
 /** How a container's memory moved before its kill, from the agent's periodic samples. */
@@ -30,5 +32,6 @@ public class MemoryTrend {
   public Long secondsToPeak;
 
   @JsonPropertyDescription("Downsampled series, oldest first: pairs of [epoch seconds, bytes].")
+  @Size(max = Bounds.LIST)
   public List<List<Long>> series;
 }

@@ -2,6 +2,10 @@ package io.oomdoctor.model.evidence;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Size;
+import io.oomdoctor.model.Bounds;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,12 +31,6 @@ import java.util.Map;
   "constraint",
   "oomMemcg",
   "taskMemcg",
-  "podUid",
-  "containerId",
-  "containerRuntime",
-  "qosClass",
-  "cgroupDriver",
-  "limitScope",
   "totalVmKb",
   "anonRssKb",
   "fileRssKb",
@@ -49,7 +47,8 @@ import java.util.Map;
   "constraintDetails",
   "memcgStatsPath",
   "memcgStats",
-  "tasks"
+  "tasks",
+  "tasksOmitted"
 })
 public class OomReport {
 
@@ -61,6 +60,7 @@ public class OomReport {
 
   @JsonPropertyDescription(
       "\"cgroup\" when a memory cgroup limit was hit, \"global\" when the node ran out of memory.")
+  @Size(max = Bounds.WORD)
   public String kind;
 
   @JsonPropertyDescription(
@@ -68,9 +68,11 @@ public class OomReport {
   public Boolean complete;
 
   @JsonPropertyDescription("Why the report is incomplete, when it is.")
+  @Size(max = Bounds.TEXT)
   public String incompleteReason;
 
   @JsonPropertyDescription("Boot id of the node (/proc/sys/kernel/random/boot_id) when read live.")
+  @Size(max = Bounds.WORD)
   public String bootId;
 
   @JsonPropertyDescription(
@@ -81,12 +83,16 @@ public class OomReport {
   public Long kernelTimeUs;
 
   @JsonPropertyDescription("Wall-clock time of the kill (RFC 3339), when it can be known.")
+  @Size(max = Bounds.WORD)
   public String timestamp;
 
   @JsonPropertyDescription("PID (host namespace) of the killed process.")
+  @Min(0)
+  @Max(4194304)
   public Integer pid;
 
   @JsonPropertyDescription("Name of the killed process (kernel comm, at most 15 characters).")
+  @Size(max = Bounds.COMM)
   public String process;
 
   @JsonPropertyDescription("UID of the killed process.")
@@ -95,32 +101,16 @@ public class OomReport {
   @JsonPropertyDescription(
       "Kernel constraint: CONSTRAINT_MEMCG, CONSTRAINT_NONE, CONSTRAINT_CPUSET or"
           + " CONSTRAINT_MEMORY_POLICY.")
+  @Size(max = Bounds.WORD)
   public String constraint;
 
   @JsonPropertyDescription("Memory cgroup whose limit was hit, as the kernel printed its path.")
+  @Size(max = Bounds.PATH)
   public String oomMemcg;
 
   @JsonPropertyDescription("Memory cgroup of the killed task, as the kernel printed its path.")
+  @Size(max = Bounds.PATH)
   public String taskMemcg;
-
-  @JsonPropertyDescription("Pod UID derived from the cgroup path (with dashes).")
-  public String podUid;
-
-  @JsonPropertyDescription("Container ID derived from the cgroup path.")
-  public String containerId;
-
-  @JsonPropertyDescription("Container runtime: containerd, cri-o or docker, when known.")
-  public String containerRuntime;
-
-  @JsonPropertyDescription("Pod QoS class from the cgroup path: guaranteed, burstable, besteffort.")
-  public String qosClass;
-
-  @JsonPropertyDescription("Kubelet cgroup driver seen in the path: cgroupfs or systemd.")
-  public String cgroupDriver;
-
-  @JsonPropertyDescription(
-      "Whose limit was hit: \"container\", \"pod\", or \"node\" (host OOM or node allocatable).")
-  public String limitScope;
 
   @JsonPropertyDescription("Virtual memory of the killed process, kB.")
   public Long totalVmKb;
@@ -138,6 +128,8 @@ public class OomReport {
   public Long pgtablesKb;
 
   @JsonPropertyDescription("oom_score_adj of the killed process.")
+  @Min(-1000)
+  @Max(1000)
   public Integer oomScoreAdj;
 
   @JsonPropertyDescription("Memory usage of the OOM cgroup at the kill, kB.")
@@ -162,30 +154,45 @@ public class OomReport {
   public Invoker invoker;
 
   @JsonPropertyDescription("Every key=value of the oom-kill:constraint line, as printed.")
+  @Size(max = 16)
   public Map<String, String> constraintDetails;
 
   @JsonPropertyDescription("The cgroup path of the 'Memory cgroup stats for' section.")
+  @Size(max = Bounds.PATH)
   public String memcgStatsPath;
 
   @JsonPropertyDescription("memory.stat of the OOM cgroup as printed in the report (bytes/pages).")
+  @Size(max = Bounds.STATS)
   public Map<String, Long> memcgStats;
 
-  @JsonPropertyDescription("The kernel's task table: every candidate process at the kill.")
+  @JsonPropertyDescription(
+      "The kernel's task table at the kill: the victim, the invoker and the largest others by"
+          + " resident memory, at most 200 rows.")
+  @Size(max = Bounds.TASKS)
   public List<OomTask> tasks;
+
+  @JsonPropertyDescription(
+      "Rows of the kernel's task table left out of tasks to keep the report bounded.")
+  @Min(0)
+  public Integer tasksOmitted;
 
   /** The task that invoked the OOM killer (not necessarily the victim). */
   @JsonPropertyOrder({"process", "gfpMask", "order", "oomScoreAdj"})
   public static class Invoker {
     @JsonPropertyDescription("Name of the invoking task (a thread name, e.g. 'VM Thread').")
+    @Size(max = Bounds.COMM)
     public String process;
 
     @JsonPropertyDescription("Allocation flags of the failing allocation.")
+    @Size(max = Bounds.WORD)
     public String gfpMask;
 
     @JsonPropertyDescription("Allocation order (2^order pages).")
     public Integer order;
 
     @JsonPropertyDescription("oom_score_adj of the invoking task.")
+    @Min(-1000)
+    @Max(1000)
     public Integer oomScoreAdj;
   }
 

@@ -2,6 +2,10 @@ package io.oomdoctor.model.evidence;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Size;
+import io.oomdoctor.model.Bounds;
 
 /** One row of the kernel's OOM task table (memory values in pages unless the name says bytes). */
 @JsonPropertyOrder({
@@ -50,8 +54,11 @@ public class OomTask {
   public Long swapents;
 
   @JsonPropertyDescription("oom_score_adj.")
+  @Min(-1000)
+  @Max(1000)
   public Integer oomScoreAdj;
 
   @JsonPropertyDescription("Process name (may contain spaces).")
+  @Size(max = Bounds.COMM)
   public String name;
 }

@@ -1,6 +1,8 @@
 package io.oomdoctor.model.evidence;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Size;
+import io.oomdoctor.model.Bounds;
 
 /** One process of a container as seen in /proc while it was alive. */
 public class ProcessInfo {
@@ -11,6 +13,7 @@ public class ProcessInfo {
   public Integer ppid;
 
   @JsonPropertyDescription("Process name (comm).")
+  @Size(max = Bounds.COMM)
   public String name;
 
   @JsonPropertyDescription("Resident memory, kB.")

@@ -1,6 +1,8 @@
 package io.oomdoctor.model.evidence;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Size;
+import io.oomdoctor.model.Bounds;
 import java.util.List;
 
 /** The processes of a container at the agent's last look before the kill. */
@@ -15,5 +17,6 @@ public class ProcessSnapshot {
   public Integer threadCount;
 
   @JsonPropertyDescription("The processes (largest resident memory first, at most 16).")
+  @Size(max = Bounds.LIST)
   public List<ProcessInfo> processes;
 }

@@ -1,6 +1,8 @@
 package io.oomdoctor.model.evidence;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Size;
+import io.oomdoctor.model.Bounds;
 
 /**
  * Memory caps a language runtime applies on its own, read from a process's command line (and, when
@@ -8,6 +10,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
  */
 public class RuntimeCaps {
   @JsonPropertyDescription("Runtime recognised: jvm, node, gunicorn, go or null.")
+  @Size(max = Bounds.WORD)
   public String runtime;
 
   @JsonPropertyDescription("JVM -Xmx in bytes.")
@@ -44,12 +47,15 @@ public class RuntimeCaps {
   public Integer gunicornMaxRequests;
 
   @JsonPropertyDescription("GOMEMLIMIT as set (only when environment inspection is enabled).")
+  @Size(max = Bounds.WORD)
   public String goMemLimit;
 
   @JsonPropertyDescription("GOGC as set (only when environment inspection is enabled).")
+  @Size(max = Bounds.WORD)
   public String goGc;
 
   @JsonPropertyDescription(
       "Where the flags came from: cmdline, or the variable (JAVA_TOOL_OPTIONS, NODE_OPTIONS, …).")
+  @Size(max = Bounds.WORD)
   public String source;
 }

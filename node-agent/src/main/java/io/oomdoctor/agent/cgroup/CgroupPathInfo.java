@@ -28,7 +28,12 @@ public record CgroupPathInfo(
     /** A pod's cgroup. */
     POD,
     /** A container's cgroup inside a pod. */
-    CONTAINER
+    CONTAINER,
+    /**
+     * A cgroup below a container's, made by the container itself: still that container's. Its name
+     * is the container's choice and is never read for attribution.
+     */
+    INSIDE_CONTAINER
   }
 
   public static final CgroupPathInfo NONE =

@@ -1,12 +1,16 @@
 package io.oomdoctor.agent.cgroup;
 
 import io.oomdoctor.agent.cgroup.CgroupPathInfo.Level;
+import java.util.Locale;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * Reads kubelet's cgroup naming. Paths may carry any prefix before {@code kubepods} (nested
- * hierarchies, a container runtime's own parent cgroup), so nothing is anchored at the root.
+ * hierarchies, a container runtime's own parent cgroup), so the reading starts at the
+ * <em>outermost</em> {@code kubepods} component: whatever follows the container's own cgroup was
+ * made inside the container, and a process there may name its cgroups as it likes (even {@code
+ * kubepods/…/pod<another uid>/…}), so nothing below the container's level is read.
  *
  * <pre>
  * cgroupfs: …/kubepods[/burstable|/besteffort]/pod&lt;uid&gt;/&lt;id&gt; (or crio-&lt;id&gt;, docker-&lt;id&gt;)
@@ -17,15 +21,11 @@ import java.util.regex.Pattern;
 public final class CgroupPaths {
   private static final String UID =
       "([0-9a-fA-F]{8}[-_][0-9a-fA-F]{4}[-_][0-9a-fA-F]{4}[-_][0-9a-fA-F]{4}[-_][0-9a-fA-F]{12})";
-  private static final Pattern CGROUPFS =
-      Pattern.compile(
-          "(?:^|/)kubepods(?:/(burstable|besteffort))?(?:/pod" + UID + "(?:/([^/]+))?)?/?$");
-  private static final Pattern SYSTEMD =
-      Pattern.compile(
-          "(?:^|/)kubepods\\.slice(?:/kubepods-(burstable|besteffort)\\.slice)?"
-              + "(?:/kubepods(?:-(?:burstable|besteffort))?-pod"
-              + UID
-              + "\\.slice(?:/([^/]+))?)?/?$");
+  private static final Pattern CGROUPFS_POD = Pattern.compile("^pod" + UID + "$");
+  private static final Pattern SYSTEMD_QOS =
+      Pattern.compile("^kubepods-(burstable|besteffort)\\.slice$");
+  private static final Pattern SYSTEMD_POD =
+      Pattern.compile("^kubepods(?:-(burstable|besteffort))?-pod" + UID + "\\.slice$");
   private static final Pattern CONTAINER_NAME =
       Pattern.compile(
           "^(?:(cri-containerd|crio|docker|containerd)-)?([0-9a-f]{12,64})(?:\\.scope)?$");
@@ -39,31 +39,57 @@ public final class CgroupPaths {
     if (path == null || path.isEmpty()) {
       return CgroupPathInfo.NONE;
     }
-    Matcher m = CGROUPFS.matcher(path);
-    if (m.find()) {
-      return build(m.group(1), m.group(2), m.group(3), "cgroupfs");
+    String[] parts = path.split("/");
+    for (int i = 0; i < parts.length; i++) {
+      if (parts[i].equals("kubepods")) {
+        return cgroupfs(parts, i + 1);
+      }
+      if (parts[i].equals("kubepods.slice")) {
+        return systemd(parts, i + 1);
+      }
     }
-    m = SYSTEMD.matcher(path);
-    if (m.find()) {
-      return build(m.group(1), m.group(2), m.group(3), "systemd");
-    }
-    m = PLAIN_DOCKER.matcher(path);
+    Matcher m = PLAIN_DOCKER.matcher(path);
     if (m.find()) {
       return new CgroupPathInfo(null, m.group(1), "docker", null, null, Level.OUTSIDE);
     }
     return CgroupPathInfo.NONE;
   }
 
-  private static CgroupPathInfo build(String qos, String uid, String leaf, String driver) {
-    if (uid == null) {
+  private static CgroupPathInfo cgroupfs(String[] parts, int i) {
+    String qos = null;
+    if (i < parts.length && (parts[i].equals("burstable") || parts[i].equals("besteffort"))) {
+      qos = parts[i++];
+    }
+    return pod(parts, i, qos, CGROUPFS_POD, "cgroupfs");
+  }
+
+  private static CgroupPathInfo systemd(String[] parts, int i) {
+    String qos = null;
+    Matcher q = i < parts.length ? SYSTEMD_QOS.matcher(parts[i]) : null;
+    if (q != null && q.matches()) {
+      qos = q.group(1);
+      i++;
+    }
+    return pod(parts, i, qos, SYSTEMD_POD, "systemd");
+  }
+
+  private static CgroupPathInfo pod(
+      String[] parts, int i, String qos, Pattern podPattern, String driver) {
+    if (i >= parts.length) {
       return new CgroupPathInfo(null, null, null, null, driver, Level.NODE);
     }
-    String qosClass = qos == null ? "guaranteed" : qos;
-    String podUid = uid.replace('_', '-').toLowerCase(java.util.Locale.ROOT);
-    if (leaf == null) {
+    Matcher p = podPattern.matcher(parts[i]);
+    if (!p.matches()) {
+      return CgroupPathInfo.NONE; // something kubelet does not make at this level
+    }
+    String uid = p.group(p.groupCount());
+    String podQos = p.groupCount() == 2 && p.group(1) != null ? p.group(1) : qos;
+    String qosClass = podQos == null ? "guaranteed" : podQos;
+    String podUid = uid.replace('_', '-').toLowerCase(Locale.ROOT);
+    if (i + 1 >= parts.length) {
       return new CgroupPathInfo(podUid, null, null, qosClass, driver, Level.POD);
     }
-    Matcher c = CONTAINER_NAME.matcher(leaf);
+    Matcher c = CONTAINER_NAME.matcher(parts[i + 1]);
     if (!c.matches()) {
       // Something kubelet does not make (a process's own sub-cgroup): still the pod's.
       return new CgroupPathInfo(podUid, null, null, qosClass, driver, Level.POD);
@@ -76,6 +102,7 @@ public final class CgroupPaths {
               case "crio" -> "cri-o";
               default -> "docker";
             };
-    return new CgroupPathInfo(podUid, c.group(2), runtime, qosClass, driver, Level.CONTAINER);
+    Level level = i + 2 >= parts.length ? Level.CONTAINER : Level.INSIDE_CONTAINER;
+    return new CgroupPathInfo(podUid, c.group(2), runtime, qosClass, driver, level);
   }
 }

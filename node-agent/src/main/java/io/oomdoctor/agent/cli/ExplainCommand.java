@@ -4,6 +4,8 @@ import io.oomdoctor.diagnosis.Diagnoser;
 import io.oomdoctor.diagnosis.Diagnosis;
 import io.oomdoctor.diagnosis.Finding;
 import io.oomdoctor.model.OomKillSpec;
+import io.oomdoctor.model.Text;
+import io.oomdoctor.model.evidence.Attribution;
 import io.oomdoctor.model.evidence.OomReport;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -26,24 +28,25 @@ final class ExplainCommand {
   static int run(List<String> files, PrintStream out, PrintStream err) throws IOException {
     Diagnoser diagnoser = new Diagnoser();
     return ParseCommand.run(
-        files, r -> out.println(text(r, diagnoser.diagnose(spec(r)))), out, err);
+        files, spec -> out.println(text(spec, diagnoser.diagnose(spec))), out, err);
   }
 
-  private static OomKillSpec spec(OomReport r) {
-    OomKillSpec spec = new OomKillSpec();
-    spec.report = r;
-    return spec;
+  /** The diagnosis as a person reads it; nothing of the kernel's text reaches the terminal raw. */
+  static String text(OomKillSpec spec, Diagnosis d) {
+    return Text.printable(raw(spec, d), true);
   }
 
-  static String text(OomReport r, Diagnosis d) {
+  private static String raw(OomKillSpec spec, Diagnosis d) {
+    OomReport r = spec.report;
+    Attribution a = spec.attribution == null ? new Attribution() : spec.attribution;
     StringBuilder sb = new StringBuilder();
     sb.append("OOM kill of ")
         .append(r.process == null ? "an unknown process" : r.process)
         .append(r.pid == null ? "" : " (pid " + r.pid + ")");
-    if (r.podUid != null) {
-      sb.append(", pod ").append(r.podUid);
-      if (r.containerId != null) {
-        sb.append(" container ").append(r.containerId, 0, Math.min(12, r.containerId.length()));
+    if (a.podUid != null) {
+      sb.append(", pod ").append(a.podUid);
+      if (a.containerId != null) {
+        sb.append(" container ").append(a.containerId, 0, Math.min(12, a.containerId.length()));
       }
     }
     if (r.timestamp != null) {

@@ -1,6 +1,6 @@
 package io.oomdoctor.agent.cli;
 
-import io.oomdoctor.agent.cgroup.Attribution;
+import io.oomdoctor.agent.cgroup.PathAttribution;
 import io.oomdoctor.agent.export.Json;
 import io.oomdoctor.agent.parse.KernelLine;
 import io.oomdoctor.agent.parse.LogLineDecoder;
@@ -30,21 +30,28 @@ final class ParseCommand {
   }
 
   static int run(List<String> files, PrintStream out, PrintStream err) throws IOException {
-    return run(files, r -> out.println(Json.line(r)), out, err);
+    return run(files, spec -> out.println(Json.line(spec.report, spec.attribution)), out, err);
   }
 
   /**
-   * Parses kernel log text from files (stdin when none) and hands each attributed report to {@code
-   * sink}; returns the exit code.
+   * Parses kernel log text from files (stdin when none) and hands each report, with what its cgroup
+   * paths say, to {@code sink}; returns the exit code.
    */
   static int run(
       List<String> files,
-      java.util.function.Consumer<io.oomdoctor.model.evidence.OomReport> sink,
+      java.util.function.Consumer<io.oomdoctor.model.OomKillSpec> sink,
       PrintStream out,
       PrintStream err)
       throws IOException {
     LogLineDecoder decoder = LogLineDecoder.forNow(ZoneId.systemDefault());
-    OomReportParser parser = OomReportParser.collecting(r -> sink.accept(Attribution.attribute(r)));
+    OomReportParser parser =
+        OomReportParser.collecting(
+            r -> {
+              var spec = new io.oomdoctor.model.OomKillSpec();
+              spec.report = r;
+              spec.attribution = PathAttribution.of(r);
+              sink.accept(spec);
+            });
     long garbled = 0;
     int status = 0;
     if (files == null || files.isEmpty()) {

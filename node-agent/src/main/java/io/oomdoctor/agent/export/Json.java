@@ -2,6 +2,7 @@ package io.oomdoctor.agent.export;
 
 import io.oomdoctor.agent.json.JsonWriter;
 import io.oomdoctor.model.OomKill;
+import io.oomdoctor.model.evidence.Attribution;
 import io.oomdoctor.model.evidence.OomReport;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -13,19 +14,27 @@ public final class Json {
 
   private Json() {}
 
-  /** The report's fields, flat, nulls included. */
-  public static String line(OomReport r) {
-    return WITH_NULLS.write(r);
+  /**
+   * The report's fields, flat, nulls included (what the kernel printed), then {@code attribution}:
+   * what the agent inferred from it.
+   */
+  public static String line(OomReport r, Attribution a) {
+    return open(r, a).append('}').toString();
   }
 
-  /** The report's fields plus the agent's evidence (node, pod, cgroups, trend, processes). */
-  public static String line(OomKill kill) {
-    String report = WITH_NULLS.write(kill.getSpec().report);
+  private static StringBuilder open(OomReport r, Attribution a) {
+    String report = WITH_NULLS.write(r);
     StringBuilder sb = new StringBuilder(report.length() + 2048);
     sb.append(report, 0, report.length() - 1);
     if (report.length() > 2) {
       sb.append(',');
     }
+    return field(sb, "attribution", a);
+  }
+
+  /** The report's fields plus the agent's evidence (node, pod, cgroups, trend, processes). */
+  public static String line(OomKill kill) {
+    StringBuilder sb = open(kill.getSpec().report, kill.getSpec().attribution).append(',');
     field(sb, "node", kill.getSpec().nodeName).append(',');
     field(sb, "name", kill.getMetadata().getName()).append(',');
     field(sb, "pod", kill.getSpec().pod).append(',');

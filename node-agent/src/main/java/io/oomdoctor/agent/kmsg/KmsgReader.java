@@ -136,11 +136,16 @@ public final class KmsgReader {
   /** The node's boot id (changes at every boot), or "unknown". */
   public static String bootId(Path procRoot) {
     try {
-      return Files.readString(procRoot.resolve("sys/kernel/random/boot_id")).trim();
-    } catch (IOException e) {
-      return "unknown";
+      String id = Files.readString(procRoot.resolve("sys/kernel/random/boot_id")).trim();
+      return BOOT_ID.matcher(id).matches() ? id : null;
+    } catch (IOException | RuntimeException e) {
+      return null;
     }
   }
+
+  private static final java.util.regex.Pattern BOOT_ID =
+      java.util.regex.Pattern.compile(
+          "^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$");
 
   /** RFC 3339 wall-clock time of a record, or null when the boot time is unknown (0). */
   public static String wallTime(long bootEpochMillis, long usec) {

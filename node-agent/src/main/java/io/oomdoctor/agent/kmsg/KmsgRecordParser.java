@@ -57,7 +57,33 @@ public final class KmsgRecordParser {
         }
       }
     }
-    return new KmsgRecord(prio, seq, usec, unescape(message), dict);
+    // The message keeps the kernel's escapes of control bytes: a process picks its own name, and a
+    // decoded newline or escape sequence in it must never become a line of the report or reach a
+    // terminal. Escaped printable characters are decoded.
+    return new KmsgRecord(prio, seq, usec, unescapePrintable(message), dict);
+  }
+
+  /** Decodes the {@code \xNN} escapes of printable ASCII characters only. */
+  static String unescapePrintable(String s) {
+    if (s.indexOf("\\x") < 0) {
+      return s;
+    }
+    StringBuilder sb = new StringBuilder(s.length());
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (c == '\\' && i + 3 < s.length() && s.charAt(i + 1) == 'x') {
+        int hi = Character.digit(s.charAt(i + 2), 16);
+        int lo = Character.digit(s.charAt(i + 3), 16);
+        int b = hi * 16 + lo;
+        if (hi >= 0 && lo >= 0 && b >= 0x20 && b < 0x7f) {
+          sb.append((char) b);
+          i += 3;
+          continue;
+        }
+      }
+      sb.append(c);
+    }
+    return sb.toString();
   }
 
   /** Decodes the kernel's {@code \xNN} escapes (used for newlines, tabs and non-ASCII bytes). */

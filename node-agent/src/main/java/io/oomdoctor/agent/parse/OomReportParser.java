@@ -2,7 +2,6 @@ package io.oomdoctor.agent.parse;
 
 import io.oomdoctor.model.evidence.OomReport;
 import io.oomdoctor.model.evidence.OomTask;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -43,8 +42,8 @@ public final class OomReportParser {
   private static final Pattern TASKS_HEADER = Pattern.compile("^\\[\\s*pid\\s*\\]\\s+(.*)$");
   private static final Pattern TASK_ROW = Pattern.compile("^\\[\\s*(\\d+)\\]\\s+(.*)$");
   private static final Pattern OOM_KILL = Pattern.compile("^oom-kill:(.*)$");
-  private static final Pattern OOM_KILL_KEY = Pattern.compile("(?:^|,)([a-z_]+)=");
-  private static final Pattern TRAILING_FLAG = Pattern.compile("^(.*),([a-z_]+)$");
+  private static final Pattern SUMMARY_TAIL =
+      Pattern.compile("^(.*),pid=(-?\\d+)(?:,uid=(\\d+))?$");
   private static final Pattern TASK_IN =
       Pattern.compile("^Task in (.*) killed as a result of limit of (.*)$");
   private static final Pattern KILL_PROCESS =
@@ -430,28 +429,44 @@ public final class OomReportParser {
     }
   }
 
+  /**
+   * Reads the {@code oom-kill:} summary by position, in the order the kernel prints it: {@code
+   * constraint, nodemask, cpuset, mems_allowed, global_oom | oom_memcg, task_memcg, task, pid,
+   * uid}. The victim's name ({@code task=}) is the only text a process chooses, and it comes after
+   * every other key but {@code pid} and {@code uid}, which are read from the end of the line: so a
+   * name that holds {@code ,oom_memcg=…} or {@code ,pid=…} changes no other field.
+   */
   private void oomKillLine(OomReport r, String body) {
     Map<String, String> kv = new LinkedHashMap<>();
-    Matcher k = OOM_KILL_KEY.matcher(body);
-    List<int[]> keys = new ArrayList<>();
-    while (k.find()) {
-      keys.add(new int[] {k.start(1), k.end(1), k.end()});
+    Matcher tail = SUMMARY_TAIL.matcher(body);
+    String head = body;
+    if (tail.matches()) {
+      head = tail.group(1);
     }
-    for (int i = 0; i < keys.size(); i++) {
-      int[] cur = keys.get(i);
-      int valueEnd = i + 1 < keys.size() ? keys.get(i + 1)[0] - 1 : body.length();
-      String key = body.substring(cur[0], cur[1]);
-      String value = body.substring(cur[2], Math.max(cur[2], valueEnd));
-      // Kernels 5.x+ put bare flags between the pairs ("mems_allowed=0,global_oom,task_memcg=…").
-      while (!key.equals("task")) {
-        Matcher flag = TRAILING_FLAG.matcher(value);
-        if (!flag.matches()) {
-          break;
-        }
-        value = flag.group(1);
-        kv.put(flag.group(2), "true");
+    int pos = 0;
+    int next = 0;
+    while (pos < head.length() && next < SUMMARY_KEYS.size()) {
+      int j = keyAt(head, pos, next);
+      if (j < 0) {
+        break; // a form not seen before: keep what was read
       }
-      kv.put(key, value);
+      String key = SUMMARY_KEYS.get(j);
+      next = j + 1;
+      if (key.equals("global_oom")) {
+        kv.put(key, "true");
+        pos += key.length() + 1;
+        continue;
+      }
+      int valueStart = pos + key.length() + 1;
+      int valueEnd = valueEnd(head, valueStart, key, next);
+      kv.put(key, head.substring(valueStart, valueEnd));
+      pos = valueEnd + 1;
+    }
+    if (tail.matches()) {
+      kv.put("pid", tail.group(2));
+      if (tail.group(3) != null) {
+        kv.put("uid", tail.group(3));
+      }
     }
     r.constraintDetails = kv;
     r.constraint = kv.get("constraint");
@@ -479,6 +494,92 @@ public final class OomReportParser {
     }
   }
 
+  private static final List<String> SUMMARY_KEYS =
+      List.of(
+          "constraint",
+          "nodemask",
+          "cpuset",
+          "mems_allowed",
+          "global_oom",
+          "oom_memcg",
+          "task_memcg",
+          "task");
+
+  /** Index of the expected key (from {@code from} on) that starts at {@code pos}, or -1. */
+  private static int keyAt(String head, int pos, int from) {
+    for (int j = from; j < SUMMARY_KEYS.size(); j++) {
+      String key = SUMMARY_KEYS.get(j);
+      if (!head.startsWith(key, pos)) {
+        continue;
+      }
+      int after = pos + key.length();
+      boolean flag = key.equals("global_oom");
+      if (flag
+          ? after == head.length() || head.charAt(after) == ','
+          : head.startsWith("=", after)) {
+        return j;
+      }
+    }
+    return -1;
+  }
+
+  /**
+   * Where the value of {@code key} ends: at the first later key the kernel prints after it. A
+   * cgroup path may hold a comma and a key-like text (its names are the container's choice); then
+   * the split that the kernel's own rules allow wins: the victim's cgroup lies inside the OOM
+   * cgroup, and a process name is at most 15 bytes.
+   */
+  private static int valueEnd(String head, int from, String key, int next) {
+    if (key.equals("task")) {
+      return head.length();
+    }
+    if (key.equals("task_memcg")) {
+      int at = head.indexOf(",task=", from);
+      int first = at;
+      while (at >= 0) {
+        if (commBytes(head.substring(at + 6)) <= 15) {
+          return at;
+        }
+        at = head.indexOf(",task=", at + 1);
+      }
+      return first >= 0 ? first : head.length();
+    }
+    if (key.equals("oom_memcg")) {
+      int at = head.indexOf(",task_memcg=", from);
+      int first = at;
+      while (at >= 0) {
+        String oom = head.substring(from, at);
+        String rest = head.substring(at + 12);
+        if (rest.equals(oom) || rest.startsWith(oom + "/") || rest.startsWith(oom + ",task=")) {
+          return at;
+        }
+        at = head.indexOf(",task_memcg=", at + 1);
+      }
+      return first >= 0 ? first : head.length();
+    }
+    int end = head.length();
+    for (int j = next; j < SUMMARY_KEYS.size(); j++) {
+      String k = SUMMARY_KEYS.get(j);
+      int at = head.indexOf("," + k + (k.equals("global_oom") ? "" : "="), from);
+      if (at >= 0 && at < end) {
+        end = at;
+      }
+    }
+    return end;
+  }
+
+  /** Bytes of a process name as the kernel holds it: each {@code \xNN} escape is one byte. */
+  static int commBytes(String name) {
+    int n = 0;
+    for (int i = 0; i < name.length(); i++) {
+      if (name.startsWith("\\x", i) && i + 3 < name.length()) {
+        i += 3;
+      }
+      n++;
+    }
+    return n;
+  }
+
   private void killed(KernelLine line, Matcher m) {
     OomReport r = reportFor(line);
     String prefix = m.group(1) != null ? m.group(1) : pendingKillPrefix;
@@ -504,7 +605,9 @@ public final class OomReportParser {
         default -> {}
       }
     }
-    Matcher uid = UID_FIELD.matcher(m.group(0));
+    // The UID is one of the kernel's fields after the name ("UID:0" on 5.x+, "UID 0, " before
+    // total-vm on some kernels): never read inside the name, which the process chose.
+    Matcher uid = UID_FIELD.matcher(m.group(0).substring(m.end(3)));
     if (uid.find()) {
       r.uid = Long.valueOf(uid.group(1));
     }

@@ -92,11 +92,6 @@ class AgentCliIT {
             "constraint",
             "oomMemcg",
             "taskMemcg",
-            "podUid",
-            "containerId",
-            "containerRuntime",
-            "qosClass",
-            "limitScope",
             "totalVmKb",
             "anonRssKb",
             "fileRssKb",
@@ -110,8 +105,23 @@ class AgentCliIT {
             "swapLimitKb",
             "invoker",
             "memcgStats",
-            "tasks")) {
+            "tasks",
+            "attribution")) {
       assertThat(k.has(field)).as("field %s is always present (null when unknown)", field).isTrue();
+    }
+    for (String field :
+        List.of(
+            "method",
+            "podUid",
+            "containerId",
+            "containerRuntime",
+            "qosClass",
+            "cgroupDriver",
+            "limitScope")) {
+      assertThat(k.get("attribution").has(field))
+          .as("what the agent inferred, %s, is apart from the kernel's fields", field)
+          .isTrue();
+      assertThat(k.has(field)).as("%s is not a field of the kernel's report", field).isFalse();
     }
     assertThat(k.get("containerRuntime").isNull()).isTrue();
     assertThat(k.get("invoker").get("gfpMask").asText()).isEqualTo("0xcc0(GFP_KERNEL)");
@@ -163,7 +173,7 @@ class AgentCliIT {
       assertThat(r.code()).isZero();
       JsonNode kill =
           json(r.out()).stream()
-              .filter(j -> cid.equals(j.get("containerId").asText()))
+              .filter(j -> cid.equals(j.get("attribution").get("containerId").asText()))
               .findFirst()
               .orElseThrow();
       assertThat(kill.get("node").asText()).isEqualTo("host-1");

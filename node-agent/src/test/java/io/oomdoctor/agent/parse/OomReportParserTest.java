@@ -2,7 +2,8 @@ package io.oomdoctor.agent.parse;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.oomdoctor.agent.cgroup.Attribution;
+import io.oomdoctor.agent.cgroup.PathAttribution;
+import io.oomdoctor.model.evidence.Attribution;
 import io.oomdoctor.model.evidence.OomReport;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -38,7 +39,7 @@ class OomReportParserTest {
   static List<OomReport> parseLines(List<String> lines) {
     List<OomReport> out = new ArrayList<>();
     LogLineDecoder decoder = new LogLineDecoder(ZoneOffset.UTC, 2026);
-    OomReportParser parser = OomReportParser.collecting(r -> out.add(Attribution.attribute(r)));
+    OomReportParser parser = OomReportParser.collecting(out::add);
     for (String line : lines) {
       List<KernelLine> decoded = decoder.decode(line);
       if (decoded != null) {
@@ -61,13 +62,13 @@ class OomReportParserTest {
     assertThat(r.pid).isEqualTo(15236);
     assertThat(r.process).isEqualTo("alloc");
     assertThat(r.uid).isEqualTo(0);
-    assertThat(r.podUid).isEqualTo("8f3c2a4e-1b7d-4c9a-9e2f-5d6a7b8c9d01");
-    assertThat(r.containerId)
+    assertThat(a(r).podUid).isEqualTo("8f3c2a4e-1b7d-4c9a-9e2f-5d6a7b8c9d01");
+    assertThat(a(r).containerId)
         .isEqualTo("3aa524735953bba4ebc64dfd3f0080cb4ac9790f83675e0b77ff9414c0165df0");
-    assertThat(r.qosClass).isEqualTo("burstable");
-    assertThat(r.cgroupDriver).isEqualTo("cgroupfs");
-    assertThat(r.containerRuntime).as("a bare ID does not say which runtime").isNull();
-    assertThat(r.limitScope).isEqualTo("container");
+    assertThat(a(r).qosClass).isEqualTo("burstable");
+    assertThat(a(r).cgroupDriver).isEqualTo("cgroupfs");
+    assertThat(a(r).containerRuntime).as("a bare ID does not say which runtime").isNull();
+    assertThat(a(r).limitScope).isEqualTo("container");
     assertThat(r.usageKb).isEqualTo(65536);
     assertThat(r.limitKb).isEqualTo(65536);
     assertThat(r.failcnt).isEqualTo(26);
@@ -112,11 +113,11 @@ class OomReportParserTest {
   @Test
   void kernel618PodLimitSystemdContainerd() {
     OomReport r = parse("6.18-v1-systemd-pod-limit.kmsg").get(0);
-    assertThat(r.limitScope).isEqualTo("pod");
-    assertThat(r.cgroupDriver).isEqualTo("systemd");
-    assertThat(r.containerRuntime).isEqualTo("containerd");
-    assertThat(r.podUid).isEqualTo("1d2e3f40-5a6b-4c7d-8e9f-0a1b2c3d4e5f");
-    assertThat(r.containerId).startsWith("c8bfdfc0202a");
+    assertThat(a(r).limitScope).isEqualTo("pod");
+    assertThat(a(r).cgroupDriver).isEqualTo("systemd");
+    assertThat(a(r).containerRuntime).isEqualTo("containerd");
+    assertThat(a(r).podUid).isEqualTo("1d2e3f40-5a6b-4c7d-8e9f-0a1b2c3d4e5f");
+    assertThat(a(r).containerId).startsWith("c8bfdfc0202a");
     assertThat(r.memcgStatsPath)
         .isEqualTo(r.oomMemcg)
         .endsWith("pod1d2e3f40_5a6b_4c7d_8e9f_0a1b2c3d4e5f.slice");
@@ -161,10 +162,10 @@ class OomReportParserTest {
     assertThat(r.kind).isEqualTo("cgroup");
     assertThat(r.invoker.gfpMask).isEqualTo("0xd0");
     assertThat(r.invoker.oomScoreAdj).isEqualTo(-998);
-    assertThat(r.containerRuntime).isEqualTo("docker");
-    assertThat(r.qosClass).isEqualTo("guaranteed");
-    assertThat(r.limitScope).isEqualTo("pod");
-    assertThat(r.podUid).isEqualTo("bee65b57-7e71-11e8-9ced-d24398b14524");
+    assertThat(a(r).containerRuntime).isEqualTo("docker");
+    assertThat(a(r).qosClass).isEqualTo("guaranteed");
+    assertThat(a(r).limitScope).isEqualTo("pod");
+    assertThat(a(r).podUid).isEqualTo("bee65b57-7e71-11e8-9ced-d24398b14524");
     assertThat(r.memcgStats)
         .containsEntry("rss", 0L)
         .containsEntry("total_rss", (233428L + 44) * 1024);
@@ -178,8 +179,8 @@ class OomReportParserTest {
   void kernel415SyslogPodLimit() {
     OomReport r = parse("4.15-ubuntu-cgroupfs-pod-limit.syslog").get(0);
     assertThat(r.pid).isEqualTo(28285);
-    assertThat(r.limitScope).isEqualTo("pod");
-    assertThat(r.containerId).startsWith("beead52e53d4");
+    assertThat(a(r).limitScope).isEqualTo("pod");
+    assertThat(a(r).containerId).startsWith("beead52e53d4");
     assertThat(r.kernelTimeUs).isEqualTo(6686782276513L);
     assertThat(r.tasks).hasSize(5);
     assertThat(r.tasks.get(4).pgtablesBytes).isEqualTo(577536);
@@ -208,7 +209,7 @@ class OomReportParserTest {
     assertThat(cut.complete).isFalse();
     assertThat(cut.incompleteReason).contains("ended");
     assertThat(cut.kind).as("unknown, not a host OOM").isNull();
-    assertThat(cut.limitScope).isNull();
+    assertThat(a(cut).limitScope).isNull();
     assertThat(cut.invoker.process).isEqualTo("stress-ng-vm");
   }
 
@@ -216,13 +217,13 @@ class OomReportParserTest {
   void globalOomWithBareFlagInTheSummary() {
     OomReport r = parse("5.x-global-oom.journal").get(0);
     assertThat(r.kind).isEqualTo("global");
-    assertThat(r.limitScope).isEqualTo("node");
+    assertThat(a(r).limitScope).isEqualTo("node");
     assertThat(r.constraint).isEqualTo("CONSTRAINT_NONE");
     assertThat(r.constraintDetails)
         .containsEntry("global_oom", "true")
         .containsEntry("mems_allowed", "0")
         .containsEntry("task_memcg", "/system.slice/newshive.service");
-    assertThat(r.podUid).isNull();
+    assertThat(a(r).podUid).isNull();
     assertThat(r.pid).isEqualTo(1306511);
     assertThat(r.uid).isEqualTo(1001);
     assertThat(r.timestamp).isEqualTo("2026-08-19T11:26:09Z");
@@ -317,7 +318,7 @@ class OomReportParserTest {
     assertThat(reports).hasSize(1);
     OomReport r = reports.get(0);
     assertThat(r.kind).isEqualTo("global");
-    assertThat(r.limitScope).isEqualTo("node");
+    assertThat(a(r).limitScope).isEqualTo("node");
     assertThat(r.process).isEqualTo("my prog (v2)");
     assertThat(r.tasks.get(0).name).isEqualTo("my prog (v2)");
     assertThat(r.tasks.get(0).uid).isEqualTo(1000);
@@ -362,8 +363,8 @@ class OomReportParserTest {
         .containsEntry("file", 8192L)
         .containsEntry("shmem", 0L);
     assertThat(r.swapLimitKb).isEqualTo(0);
-    assertThat(r.qosClass).isEqualTo("guaranteed");
-    assertThat(r.limitScope).isEqualTo("container");
+    assertThat(a(r).qosClass).isEqualTo("guaranteed");
+    assertThat(a(r).limitScope).isEqualTo("container");
   }
 
   @Test
@@ -398,5 +399,10 @@ class OomReportParserTest {
         now.minusDays(1).format(DateTimeFormatter.ofPattern("MMM ppd HH:mm:ss", Locale.ROOT));
     assertThat(decoder.decode(yesterday + " host kernel: hello").get(0).wallTime())
         .startsWith(Integer.toString(now.minusDays(1).getYear()));
+  }
+
+  /** What the agent infers from a parsed report's cgroup paths. */
+  private static Attribution a(OomReport r) {
+    return PathAttribution.of(r);
   }
 }

@@ -37,6 +37,6 @@ public final class CollectingExporter implements Exporter {
 
   /** Kills of one container, by the container ID in its cgroup path. */
   public static Predicate<OomKill> container(String containerId) {
-    return k -> containerId.equals(k.getSpec().report.containerId);
+    return k -> containerId.equals(k.getSpec().attribution.containerId);
   }
 }

@@ -1,6 +1,5 @@
 package io.oomdoctor.agent.testing;
 
-import io.oomdoctor.agent.cgroup.Attribution;
 import io.oomdoctor.agent.kmsg.KmsgReader;
 import io.oomdoctor.agent.kmsg.KmsgRecord;
 import io.oomdoctor.agent.parse.KernelLine;
@@ -25,7 +24,7 @@ public final class KmsgFollower implements AutoCloseable {
         OomReportParser.collecting(
             r -> {
               synchronized (reports) {
-                reports.add(Attribution.attribute(r));
+                reports.add(r);
               }
             });
     reader =

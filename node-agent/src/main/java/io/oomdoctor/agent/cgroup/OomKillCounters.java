@@ -1,0 +1,108 @@
+package io.oomdoctor.agent.cgroup;
+
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The oom_kill counter of every container cgroup ({@code memory.oom_control} on v1, {@code
+ * memory.events} on v2) as far as kills are accounted for, to attribute the kernel's lone kill
+ * lines (it prints no cgroup once it rate-limits its reports).
+ *
+ * <p>A counter's baseline is taken when the agent starts and when it first sees a cgroup, so that
+ * kills from before never count. A lone kill line is attributed only when exactly one container's
+ * counter rose past what is accounted for; with none or several, it is left unattributed, never
+ * guessed (and several risen counters are then all taken as spent, so that one ambiguous moment
+ * does not leave every later line ambiguous). One entry per live container cgroup.
+ */
+public final class OomKillCounters {
+  private final CgroupTree tree;
+  private final Map<String, Long> accounted = new ConcurrentHashMap<>();
+
+  public OomKillCounters(CgroupTree tree) {
+    this.tree = tree;
+  }
+
+  /** Takes the baseline of every container cgroup there is now (at start-up). */
+  public void baseline() {
+    for (CgroupTree.Entry e : tree.walk()) {
+      if (CgroupTree.isContainer(e)) {
+        firstSight(e);
+      }
+    }
+  }
+
+  /** Takes the baseline of a cgroup seen for the first time; a known one keeps its own. */
+  public void firstSight(CgroupTree.Entry e) {
+    Long n = tree.reader().oomKills(e.dir());
+    if (n != null) {
+      accounted.putIfAbsent(tree.kernelPath(e.dir()), n);
+    }
+  }
+
+  /** A full report accounted for the kills of this cgroup up to its counter {@code count}. */
+  public void accounted(String kernelPath, long count) {
+    accounted.merge(kernelPath, count, Math::max);
+  }
+
+  /**
+   * Accounts one kill to the cgroup at {@code kernelPath} when its counter rose past what is
+   * accounted; false when it did not (then the kill is not this cgroup's, as far as its counter
+   * tells).
+   */
+  public boolean take(String kernelPath) {
+    Long now = tree.reader().oomKills(tree.resolveKernelPath(kernelPath));
+    Long before = accounted.get(kernelPath);
+    if (now == null || before == null || now <= before) {
+      return false;
+    }
+    accounted.put(kernelPath, before + 1);
+    return true;
+  }
+
+  /**
+   * The kernel path of the only container whose counter rose past what is accounted, with one kill
+   * accounted to it; null when none or several rose.
+   */
+  public String onlyRisen() {
+    String found = null;
+    int risen = 0;
+    Set<String> alive = new HashSet<>();
+    Map<String, Long> counts = new java.util.HashMap<>();
+    for (CgroupTree.Entry e : tree.walk()) {
+      if (!CgroupTree.isContainer(e)) {
+        continue;
+      }
+      String path = tree.kernelPath(e.dir());
+      alive.add(path);
+      Long now = tree.reader().oomKills(e.dir());
+      if (now == null) {
+        continue;
+      }
+      Long before = accounted.putIfAbsent(path, now);
+      if (before == null) {
+        continue; // first sight: its kills so far are not this line's to claim
+      }
+      if (now < before) {
+        accounted.put(path, now); // a new cgroup of the same name
+      } else if (now > before) {
+        risen++;
+        found = path;
+        counts.put(path, now);
+      }
+    }
+    accounted.keySet().retainAll(alive);
+    if (risen == 1) {
+      accounted.merge(found, 1L, Long::sum);
+      return found;
+    }
+    accounted.putAll(counts); // ambiguous: spent, never guessed
+    return null;
+  }
+
+  /** Cgroups with a baseline (for tests and the memory budget). */
+  public int tracked() {
+    return accounted.size();
+  }
+}

@@ -1,0 +1,143 @@
+package io.oomdoctor.agent.trust;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.oomdoctor.agent.EvidenceAssembler;
+import io.oomdoctor.agent.cgroup.CgroupTree;
+import io.oomdoctor.agent.pod.PodResolver;
+import io.oomdoctor.model.OomKillSpec;
+import io.oomdoctor.model.evidence.Attribution;
+import io.oomdoctor.model.evidence.OomReport;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The kernel prints only "Killed process PID (name)" once it rate-limits its reports. Which
+ * container that was is inferred from the containers' oom_kill counters; a container must never be
+ * blamed for a kill because its counter was already above zero, or because several rose at once.
+ * The tree is a cgroup v1 fixture of real file formats ({@code memory.oom_control}).
+ */
+class LoneKillLineAttackTest {
+  static final String POD = "0a1b2c3d-0000-4000-8000-0000000000";
+
+  @TempDir Path root;
+  private CgroupTree tree;
+  private EvidenceAssembler assembler;
+  private int pid = 4000;
+
+  @BeforeEach
+  void setUp() throws IOException {
+    Files.writeString(root.resolve("memory.usage_in_bytes"), "0\n");
+    Files.createDirectories(root.resolve("proc"));
+    tree = new CgroupTree(root, root);
+  }
+
+  private Path container(String pod, char id, long kills) throws IOException {
+    Path dir =
+        root.resolve("kubepods/burstable/pod" + POD + pod + "/" + String.valueOf(id).repeat(64));
+    Files.createDirectories(dir);
+    for (String f :
+        new String[] {"memory.usage_in_bytes", "memory.stat", "cgroup.procs", "tasks"}) {
+      Files.writeString(dir.resolve(f), "0\n");
+    }
+    kills(dir, kills);
+    return dir;
+  }
+
+  private static void kills(Path dir, long n) throws IOException {
+    Files.writeString(
+        dir.resolve("memory.oom_control"), "oom_kill_disable 0\nunder_oom 0\noom_kill " + n + "\n");
+  }
+
+  private void start() {
+    assembler =
+        new EvidenceAssembler(
+            "node-a", "oomdoctor-system", tree, null, PodResolver.NONE, root.resolve("proc"));
+    assembler.baseline();
+  }
+
+  /** What the agent makes of the kernel's lone kill line. */
+  private OomKillSpec loneLine() {
+    OomReport r = new OomReport();
+    r.kind = OomReport.KIND_CGROUP;
+    r.complete = true;
+    r.pid = ++pid;
+    r.process = "worker";
+    r.seq = (long) pid;
+    return assembler.assemble(r, System.currentTimeMillis()).getSpec();
+  }
+
+  @Test
+  void aCounterAboveZeroBeforeStartUpIsNeverBlamed() throws IOException {
+    container("01", 'a', 3);
+    container("02", 'b', 0);
+    start();
+    OomKillSpec s = loneLine();
+    assertThat(s.attribution.podUid).as("unattributed, never guessed").isNull();
+    assertThat(s.attribution.method).isNull();
+    assertThat(s.pod).isNull();
+    assertThat(s.report.complete).isFalse();
+    assertThat(s.report.taskMemcg).as("the report keeps only what the kernel said").isNull();
+  }
+
+  @Test
+  void theOnlyCounterThatRoseTakesTheKillOnce() throws IOException {
+    Path a = container("01", 'a', 3);
+    container("02", 'b', 1);
+    start();
+    kills(a, 4);
+    OomKillSpec s = loneLine();
+    assertThat(s.attribution.podUid).isEqualTo(POD + "01");
+    assertThat(s.attribution.containerId).isEqualTo("a".repeat(64));
+    assertThat(s.attribution.method).isEqualTo(Attribution.METHOD_COUNTER);
+    assertThat(loneLine().attribution.podUid).as("one rise accounts for one kill line").isNull();
+  }
+
+  @Test
+  void severalRisenCountersAttributeNothingAndDoNotStayAmbiguous() throws IOException {
+    Path a = container("01", 'a', 0);
+    Path b = container("02", 'b', 0);
+    Path c = container("03", 'c', 0);
+    start();
+    kills(a, 1);
+    kills(b, 1);
+    assertThat(loneLine().attribution.podUid).isNull();
+    assertThat(loneLine().attribution.podUid).isNull();
+    kills(c, 1);
+    assertThat(loneLine().attribution.podUid).isEqualTo(POD + "03");
+  }
+
+  @Test
+  void aContainerFirstSeenWithKillsIsNotBlamedForThem() throws IOException {
+    container("01", 'a', 0);
+    start();
+    container("02", 'b', 2); // appeared, and was killed, between two looks
+    assertThat(loneLine().attribution.podUid).isNull();
+  }
+
+  @Test
+  void aReusedPidIsNotBelievedWithoutItsCounterRising() throws IOException {
+    container("01", 'a', 0);
+    Path b = container("02", 'b', 0);
+    start();
+    int victim = pid + 1;
+    // The victim is gone; a new process of another container got its PID.
+    Path proc = Files.createDirectories(root.resolve("proc").resolve(Integer.toString(victim)));
+    Files.writeString(proc.resolve("cgroup"), "5:memory:" + tree.kernelPath(b) + "\n");
+    OomKillSpec s = loneLine();
+    assertThat(s.attribution.podUid).isNull();
+
+    // The same with the counter risen: the process was the victim, found through /proc.
+    kills(b, 1);
+    int next = pid + 1;
+    proc = Files.createDirectories(root.resolve("proc").resolve(Integer.toString(next)));
+    Files.writeString(proc.resolve("cgroup"), "5:memory:" + tree.kernelPath(b) + "\n");
+    s = loneLine();
+    assertThat(s.attribution.podUid).isEqualTo(POD + "02");
+    assertThat(s.attribution.method).isEqualTo(Attribution.METHOD_PROC);
+  }
+}
