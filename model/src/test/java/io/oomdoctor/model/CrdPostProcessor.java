@@ -72,6 +72,45 @@ public final class CrdPostProcessor {
     }
   }
 
+  /**
+   * Default bounds for what the Java types leave unbounded (conditions, map values, list items).
+   */
+  static final long DEFAULT_MAX_LENGTH = Bounds.TEXT;
+
+  static final long DEFAULT_MAX_ITEMS = 1024;
+  static final long DEFAULT_MAX_PROPERTIES = 256;
+
+  /**
+   * Gives every string a maxLength, every list a maxItems and every map a maxProperties, where the
+   * model's annotations gave none, so that the API server refuses an oversized object whatever
+   * field it hides in (the API server also needs them to estimate the cost of CEL rules).
+   */
+  static void bound(JSONSchemaProps p) {
+    if (p == null) {
+      return;
+    }
+    if ("string".equals(p.getType())
+        && p.getMaxLength() == null
+        && (p.getEnum() == null || p.getEnum().isEmpty())) {
+      p.setMaxLength(DEFAULT_MAX_LENGTH);
+    }
+    if ("array".equals(p.getType()) && p.getMaxItems() == null) {
+      p.setMaxItems(DEFAULT_MAX_ITEMS);
+    }
+    if (p.getAdditionalProperties() != null && p.getAdditionalProperties().getSchema() != null) {
+      if (p.getMaxProperties() == null) {
+        p.setMaxProperties(DEFAULT_MAX_PROPERTIES);
+      }
+      bound(p.getAdditionalProperties().getSchema());
+    }
+    if (p.getProperties() != null) {
+      p.getProperties().values().forEach(CrdPostProcessor::bound);
+    }
+    if (p.getItems() != null) {
+      bound(p.getItems().getSchema());
+    }
+  }
+
   public static void main(String[] args) throws IOException {
     Path generated = Paths.get(args[0]);
     boolean write = Boolean.parseBoolean(System.getProperty("oomdoctor.crds.write", "false"));
@@ -105,6 +144,9 @@ public final class CrdPostProcessor {
       cols.sort(Comparator.comparingInt(c -> order.indexOf(c.getName())));
       v.setAdditionalPrinterColumns(cols);
       describeConditions(v.getSchema().getOpenAPIV3Schema());
+      JSONSchemaProps root = v.getSchema().getOpenAPIV3Schema();
+      bound(root.getProperties().get("spec"));
+      bound(root.getProperties().get("status"));
     }
     return HEADER + serialization.asYaml(crd);
   }

@@ -85,6 +85,50 @@ class OomKillCrdTest {
     return SchemaValidator.validate("spec", root().getProperties().get("spec"), spec);
   }
 
+  /** Paths of strings, lists and maps without an upper bound, under {@code p}. */
+  static List<String> unbounded(String path, JSONSchemaProps p) {
+    List<String> out = new java.util.ArrayList<>();
+    if ("string".equals(p.getType())
+        && p.getMaxLength() == null
+        && (p.getEnum() == null || p.getEnum().isEmpty())) {
+      out.add(path);
+    }
+    if ("array".equals(p.getType()) && p.getMaxItems() == null) {
+      out.add(path);
+    }
+    if (p.getAdditionalProperties() != null && p.getAdditionalProperties().getSchema() != null) {
+      if (p.getMaxProperties() == null) {
+        out.add(path);
+      }
+      out.addAll(unbounded(path + "{}", p.getAdditionalProperties().getSchema()));
+    }
+    if (p.getProperties() != null) {
+      p.getProperties().forEach((k, v) -> out.addAll(unbounded(path + "." + k, v)));
+    }
+    if (p.getItems() != null && p.getItems().getSchema() != null) {
+      out.addAll(unbounded(path + "[]", p.getItems().getSchema()));
+    }
+    return out;
+  }
+
+  @Test
+  void everyStringListAndMapOfBothResourcesIsBounded() throws IOException {
+    assertThat(unbounded("spec", root().getProperties().get("spec"))).isEmpty();
+    assertThat(unbounded("status", root().getProperties().get("status"))).isEmpty();
+    JSONSchemaProps policy =
+        new KubernetesSerialization()
+            .unmarshal(
+                Files.readString(Paths.get("../crds/oompolicies.oomdoctor.io-v1.yml")),
+                CustomResourceDefinition.class)
+            .getSpec()
+            .getVersions()
+            .get(0)
+            .getSchema()
+            .getOpenAPIV3Schema();
+    assertThat(unbounded("spec", policy.getProperties().get("spec"))).isEmpty();
+    assertThat(unbounded("status", policy.getProperties().get("status"))).isEmpty();
+  }
+
   @Test
   void aKillAsTheAgentWritesItIsValid() throws IOException {
     assertThat(validateSpec(kill())).isEmpty();

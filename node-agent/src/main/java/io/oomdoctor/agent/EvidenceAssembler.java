@@ -56,9 +56,6 @@ public final class EvidenceAssembler {
     this.sampler = sampler;
     this.pods = pods;
     this.counters = tree == null ? null : new OomKillCounters(tree);
-    if (counters != null && sampler != null) {
-      sampler.onFirstSight(counters::firstSight);
-    }
   }
 
   /** Takes the baseline of every container's oom_kill counter: kills before now are not ours. */

@@ -29,9 +29,9 @@ import org.slf4j.LoggerFactory;
  * live pod in the kill's own namespace, never a name the evidence supplied.
  */
 final class KillRecorder {
-  static final String REASON = "OOMKilled";
-  static final String DIAGNOSED = "Diagnosed";
-  static final String VERIFIED = "Verified";
+  static final String REASON = EventReason.OOMKilled.name();
+  static final String DIAGNOSED = ConditionType.Diagnosed.name();
+  static final String VERIFIED = ConditionType.Verified.name();
   private static final Logger LOG = LoggerFactory.getLogger(KillRecorder.class);
 
   private final EventRecorder events;
@@ -161,7 +161,7 @@ final class KillRecorder {
           "default",
           reference("v1", "Node", spec.nodeName, null, spec.nodeName),
           "Warning",
-          "SystemOOM",
+          EventReason.SystemOOM.name(),
           status.cause,
           ns + "/" + name,
           message);

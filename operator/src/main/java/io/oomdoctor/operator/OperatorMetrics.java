@@ -24,16 +24,39 @@ public final class OperatorMetrics {
             .register(registry);
   }
 
+  /** Distinct (namespace, workload, container, cause) series of the kill counter, at most. */
+  static final int MAX_KILL_SERIES = 5_000;
+
+  private final java.util.Set<String> killSeries = ConcurrentHashMap.newKeySet();
+
+  /**
+   * Counts a diagnosed kill. Label values are made printable and cut to 128 characters; past {@link
+   * #MAX_KILL_SERIES} series, new workloads and containers are counted as "other", so that no
+   * stream of kills (or forged ones) can grow the registry without bound.
+   */
   public void killDiagnosed(String namespace, String workload, String container, String cause) {
+    String ns = label(namespace);
+    String w = label(workload);
+    String c = label(container);
+    String k = label(cause);
+    String key = ns + "\u0000" + w + "\u0000" + c + "\u0000" + k;
+    if (!killSeries.contains(key)) {
+      if (killSeries.size() >= MAX_KILL_SERIES) {
+        w = "other";
+        c = "other";
+      } else {
+        killSeries.add(key);
+      }
+    }
     Counter.builder("oomdoctor_kills")
         .description("OOM kills diagnosed, by namespace, workload, container and cause")
-        .tags(
-            "namespace", nz(namespace),
-            "workload", nz(workload),
-            "container", nz(container),
-            "cause", nz(cause))
+        .tags("namespace", ns, "workload", w, "container", c, "cause", k)
         .register(registry)
         .increment();
+  }
+
+  private static String label(String v) {
+    return nz(io.oomdoctor.model.Text.clip(v, 128));
   }
 
   /** From the kernel's kill to the Event on the Pod. */

@@ -67,12 +67,18 @@ public final class Recommender {
     List<Kill> considered = since(kills, last);
     Long current = target.currentLimit();
     if (policy.mode() == OomPolicySpec.Mode.Observe) {
-      return new Decision(null, false, null, "ModeObserve", null, considered);
+      return new Decision(
+          null, false, null, RecommendationReason.ModeObserve.name(), null, considered);
     }
     if (considered.isEmpty()) {
       // Every kill is older than the last change: the change already answered them.
       return new Decision(
-          current, false, null, last == null ? "NoLimitChange" : null, null, considered);
+          current,
+          false,
+          null,
+          last == null ? RecommendationReason.NoLimitChange.name() : null,
+          null,
+          considered);
     }
     Kill latest = considered.get(considered.size() - 1);
     Long evidence =
@@ -82,12 +88,14 @@ public final class Recommender {
             .max(Long::compare)
             .orElse(null);
     if (evidence == null) {
-      return new Decision(current, false, null, "NoLimitChange", null, considered);
+      return new Decision(
+          current, false, null, RecommendationReason.NoLimitChange.name(), null, considered);
     }
     if (Cause.MemoryLeak.name().equals(latest.cause())
         && last != null
         && Cause.MemoryLeak.name().equals(last.cause())) {
-      return new Decision(current, false, null, "LeakAlreadyRaised", null, considered);
+      return new Decision(
+          current, false, null, RecommendationReason.LeakAlreadyRaised.name(), null, considered);
     }
     long rec = Math.max(policy.minLimitBytes(), Math.min(policy.maxLimitBytes(), evidence));
     if (current != null) {
@@ -96,7 +104,10 @@ public final class Recommender {
     }
     rec = Math.max(Bytes.MI, rec);
     if (current != null && rec <= current) {
-      String why = current >= policy.maxLimitBytes() ? "AtMaxLimit" : "NoLimitChange";
+      String why =
+          current >= policy.maxLimitBytes()
+              ? RecommendationReason.AtMaxLimit.name()
+              : RecommendationReason.NoLimitChange.name();
       return new Decision(current, false, null, why, null, considered);
     }
     Long newRequest = null;
@@ -108,22 +119,31 @@ public final class Recommender {
       newRequest = Math.max(Bytes.MI, Quantities.floorMi(rec * ratio));
     }
     if (policy.mode() == OomPolicySpec.Mode.Recommend) {
-      return new Decision(rec, false, newRequest, "ModeRecommend", null, considered);
+      return new Decision(
+          rec, false, newRequest, RecommendationReason.ModeRecommend.name(), null, considered);
     }
     if ("Pod".equals(target.kind())) {
-      return new Decision(rec, false, newRequest, "BarePod", null, considered);
+      return new Decision(
+          rec, false, newRequest, RecommendationReason.BarePod.name(), null, considered);
     }
     if (!target.patchable()) {
-      return new Decision(rec, false, newRequest, "NotPatchable", null, considered);
+      return new Decision(
+          rec, false, newRequest, RecommendationReason.NotPatchable.name(), null, considered);
     }
     if (target.managedBy() != null) {
-      return new Decision(rec, false, newRequest, "GitOpsManaged", null, considered);
+      return new Decision(
+          rec, false, newRequest, RecommendationReason.GitOpsManaged.name(), null, considered);
     }
     if (target.lastChangeOfWorkload() != null) {
       Instant free = target.lastChangeOfWorkload().plus(policy.cooldown());
       if (now.isBefore(free)) {
         return new Decision(
-            rec, false, newRequest, "Cooldown", Duration.between(now, free), considered);
+            rec,
+            false,
+            newRequest,
+            RecommendationReason.Cooldown.name(),
+            Duration.between(now, free),
+            considered);
       }
     }
     return new Decision(rec, true, newRequest, null, null, considered);

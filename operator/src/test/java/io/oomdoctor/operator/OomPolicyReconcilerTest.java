@@ -177,6 +177,28 @@ class OomPolicyReconcilerTest {
   }
 
   @Test
+  void anExcludedNamespaceIsNeverPatchedWhateverItsPolicySays() {
+    try (Cluster c = new Cluster()) {
+      c.settings = c.settings.withApplyExcluded(java.util.Set.of("shop"));
+      c.startOperator();
+      Pod pod = c.deployment("shop", "web", "app", "64Mi", null);
+      c.policy("shop", "web", spec(OomPolicySpec.Mode.Apply));
+      diagnosed(c, c.kill(pod, "app", Cluster.evidence("too-low")));
+      Recommendation r = recommendation(c, "web", x -> "NamespaceExcluded".equals(x.reason));
+      assertThat(r.recommendedLimit).isEqualTo("80Mi");
+      assertThat(r.applied).isFalse();
+      assertThat(limit(c.getDeployment("shop", "web"))).isEqualTo("64Mi");
+    }
+  }
+
+  @Test
+  void theOperatorBinaryDoesNotApplyUnlessToldTo() {
+    assertThat(OperatorSettings.defaults().applyEnabled()).isFalse();
+    assertThat(OperatorSettings.defaults().applyExcludedNamespaces())
+        .containsExactly("kube-system");
+  }
+
+  @Test
   void aDeletedPolicyLeavesTheRecommendationsGauge() {
     try (Cluster c = new Cluster().startOperator()) {
       Pod pod = c.deployment("shop", "web", "app", "64Mi", null);

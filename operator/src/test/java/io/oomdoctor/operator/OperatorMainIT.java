@@ -146,5 +146,8 @@ class OperatorMainIT {
     assertThat(s.retention()).hasHours(24);
     assertThat(s.keepPerWorkload()).isEqualTo(5);
     assertThat(s.eventWindow()).hasMinutes(10);
+    assertThat(s.applyEnabled()).as("Apply is off unless the installer turns it on").isFalse();
+    assertThat(s.applyExcludedNamespaces()).containsExactly("kube-system");
+    assertThat(s.systemNamespace()).isEqualTo("oomdoctor-system");
   }
 }

@@ -33,7 +33,7 @@ public final class MemorySampler {
   private final Map<String, MemoryHistory> histories = new ConcurrentHashMap<>();
   private final Map<String, ProcessSnapshot> lastProcesses = new ConcurrentHashMap<>();
   private volatile int lastPassCount = -1;
-  private volatile java.util.function.Consumer<CgroupTree.Entry> onFirstSight = e -> {};
+
   private long passes;
 
   /**
@@ -45,11 +45,6 @@ public final class MemorySampler {
     this.processes = processes;
     this.intervalSec = intervalSec;
     this.bootEpochSec = bootEpochSec;
-  }
-
-  /** Called on the sampling thread for each container cgroup seen for the first time. */
-  public void onFirstSight(java.util.function.Consumer<CgroupTree.Entry> listener) {
-    this.onFirstSight = listener;
   }
 
   /** One pass over every pod and container cgroup. Returns how many were sampled. */
@@ -81,9 +76,6 @@ public final class MemorySampler {
         for (long p : pids) {
           alivePids.add(p);
         }
-      }
-      if (h == null && container) {
-        onFirstSight.accept(e);
       }
       if (h == null) {
         // After the look above, so the start times come from what it read.

@@ -10,11 +10,14 @@ import java.util.concurrent.ConcurrentHashMap;
  * memory.events} on v2) as far as kills are accounted for, to attribute the kernel's lone kill
  * lines (it prints no cgroup once it rate-limits its reports).
  *
- * <p>A counter's baseline is taken when the agent starts and when it first sees a cgroup, so that
- * kills from before never count. A lone kill line is attributed only when exactly one container's
- * counter rose past what is accounted for; with none or several, it is left unattributed, never
- * guessed (and several risen counters are then all taken as spent, so that one ambiguous moment
- * does not leave every later line ambiguous). One entry per live container cgroup.
+ * <p>The baseline of every container cgroup there is when the agent starts is its counter then, so
+ * that kills from before never count. A cgroup first seen later was made later: its baseline is
+ * zero, since every kill of it happened while the agent watched (a full report's kill is accounted
+ * as soon as it is read). A lone kill line is attributed only when exactly one container's counter
+ * rose past what is accounted for; with none or several, it is left unattributed, never guessed
+ * (and several risen counters are then all taken as spent, so that one ambiguous moment does not
+ * leave every later line ambiguous). One entry per live container cgroup: entries of cgroups that
+ * are gone are dropped on the next look.
  */
 public final class OomKillCounters {
   private final CgroupTree tree;
@@ -28,20 +31,22 @@ public final class OomKillCounters {
   public void baseline() {
     for (CgroupTree.Entry e : tree.walk()) {
       if (CgroupTree.isContainer(e)) {
-        firstSight(e);
+        baselineOf(e);
       }
     }
   }
 
-  /** Takes the baseline of a cgroup seen for the first time; a known one keeps its own. */
-  public void firstSight(CgroupTree.Entry e) {
+  /** Takes the baseline of a container cgroup there is at start-up: its counter now. */
+  private void baselineOf(CgroupTree.Entry e) {
     Long n = tree.reader().oomKills(e.dir());
     if (n != null) {
-      accounted.putIfAbsent(tree.kernelPath(e.dir()), n);
+      accounted.put(tree.kernelPath(e.dir()), n);
     }
   }
 
   /** A full report accounted for the kills of this cgroup up to its counter {@code count}. */
+  // Entries of cgroups that are gone are dropped by the next onlyRisen(); a node without lone
+  // kill lines keeps at most one entry per container it ever saw a full report of, until then.
   public void accounted(String kernelPath, long count) {
     accounted.merge(kernelPath, count, Math::max);
   }
@@ -53,8 +58,11 @@ public final class OomKillCounters {
    */
   public boolean take(String kernelPath) {
     Long now = tree.reader().oomKills(tree.resolveKernelPath(kernelPath));
-    Long before = accounted.get(kernelPath);
-    if (now == null || before == null || now <= before) {
+    if (now == null) {
+      return false;
+    }
+    long before = accounted.computeIfAbsent(kernelPath, p -> 0L); // made after start-up
+    if (now <= before) {
       return false;
     }
     accounted.put(kernelPath, before + 1);
@@ -80,10 +88,8 @@ public final class OomKillCounters {
       if (now == null) {
         continue;
       }
-      Long before = accounted.putIfAbsent(path, now);
-      if (before == null) {
-        continue; // first sight: its kills so far are not this line's to claim
-      }
+      // First sight after start-up: a cgroup made since, all of whose kills the agent watched.
+      long before = accounted.computeIfAbsent(path, p -> 0L);
       if (now < before) {
         accounted.put(path, now); // a new cgroup of the same name
       } else if (now > before) {

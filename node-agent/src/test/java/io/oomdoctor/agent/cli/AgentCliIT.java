@@ -123,7 +123,8 @@ class AgentCliIT {
           .isTrue();
       assertThat(k.has(field)).as("%s is not a field of the kernel's report", field).isFalse();
     }
-    assertThat(k.get("containerRuntime").isNull()).isTrue();
+    assertThat(k.get("attribution").get("containerRuntime").isNull()).isTrue();
+    assertThat(k.get("attribution").get("method").asText()).isEqualTo("reportPath");
     assertThat(k.get("invoker").get("gfpMask").asText()).isEqualTo("0xcc0(GFP_KERNEL)");
     assertThat(k.get("tasks").get(0).get("rssAnonPages").asLong()).isEqualTo(16320);
     assertThat(kills.get(1).get("kind").asText()).isEqualTo("global");

@@ -112,10 +112,14 @@ class LoneKillLineAttackTest {
   }
 
   @Test
-  void aContainerFirstSeenWithKillsIsNotBlamedForThem() throws IOException {
-    container("01", 'a', 0);
+  void aContainerMadeAfterStartUpAccountsForItsKillsFromZero() throws IOException {
+    container("01", 'a', 5); // killed five times before the agent started
     start();
-    container("02", 'b', 2); // appeared, and was killed, between two looks
+    container("02", 'b', 1); // made, and killed, between two looks
+    OomKillSpec s = loneLine();
+    assertThat(s.attribution.podUid)
+        .as("the only counter that rose while the agent watched")
+        .isEqualTo(POD + "02");
     assertThat(loneLine().attribution.podUid).isNull();
   }
 
