@@ -14,6 +14,8 @@ import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmiss
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicyBinding;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
@@ -243,8 +245,12 @@ class ChartTest {
             Map.of(
                 "operator.applyEnabled",
                 true,
-                "operator.watchNamespaces",
-                "{shop,kube-system,web}"));
+                "operator.watchNamespaces[0]",
+                "shop",
+                "operator.watchNamespaces[1]",
+                "kube-system",
+                "operator.watchNamespaces[2]",
+                "web"));
     assertThat(objects)
         .filteredOn(o -> o instanceof RoleBinding && o.getMetadata().getName().endsWith("-apply"))
         .extracting(o -> o.getMetadata().getNamespace())
@@ -295,6 +301,60 @@ class ChartTest {
     assertThat(b.getSpec().getValidationActions()).containsExactly("Deny");
     assertThat(render(Map.of("admissionPolicy.enabled", false)))
         .noneMatch(o -> o instanceof ValidatingAdmissionPolicy);
+  }
+
+  @Test
+  void onlyTheMetricsPortIsReachableAndTheOperatorSurvivesADrain() {
+    List<HasMetadata> objects = render(Map.of());
+    for (String c : List.of("agent", "operator")) {
+      NetworkPolicy np = one(objects, NetworkPolicy.class, "oomdoctor-" + c);
+      assertThat(np.getSpec().getPolicyTypes()).containsExactly("Ingress");
+      assertThat(np.getSpec().getPodSelector().getMatchLabels())
+          .containsEntry("app.kubernetes.io/component", c);
+      assertThat(np.getSpec().getIngress())
+          .singleElement()
+          .satisfies(
+              r ->
+                  assertThat(r.getPorts())
+                      .singleElement()
+                      .satisfies(
+                          p ->
+                              assertThat(p.getPort().getIntVal())
+                                  .isEqualTo(c.equals("agent") ? 9402 : 9403)));
+    }
+    NetworkPolicy restricted =
+        one(
+            render(
+                Map.of(
+                    "networkPolicy.metricsFrom[0].namespaceSelector.matchLabels.name",
+                    "monitoring")),
+            NetworkPolicy.class,
+            "oomdoctor-agent");
+    assertThat(restricted.getSpec().getIngress().get(0).getFrom())
+        .singleElement()
+        .satisfies(
+            f ->
+                assertThat(f.getNamespaceSelector().getMatchLabels())
+                    .containsEntry("name", "monitoring"));
+    assertThat(render(Map.of("networkPolicy.enabled", false)))
+        .noneMatch(o -> o instanceof NetworkPolicy);
+
+    PodDisruptionBudget pdb = one(objects, PodDisruptionBudget.class, "oomdoctor-operator");
+    assertThat(pdb.getSpec().getMinAvailable().getIntVal()).isEqualTo(1);
+    var affinity =
+        one(objects, Deployment.class, "oomdoctor-operator")
+            .getSpec()
+            .getTemplate()
+            .getSpec()
+            .getAffinity();
+    assertThat(affinity.getPodAntiAffinity().getPreferredDuringSchedulingIgnoredDuringExecution())
+        .singleElement()
+        .satisfies(
+            t ->
+                assertThat(t.getPodAffinityTerm().getTopologyKey())
+                    .isEqualTo("kubernetes.io/hostname"));
+    assertThat(render(Map.of("operator.replicas", 1)))
+        .noneMatch(o -> o instanceof PodDisruptionBudget);
   }
 
   @Test

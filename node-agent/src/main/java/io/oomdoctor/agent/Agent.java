@@ -61,6 +61,14 @@ public final class Agent implements AutoCloseable {
   private volatile long safeSeq = -1;
   private volatile long storedSeq = -1;
   private volatile boolean readerRunning;
+  private volatile long handlingSinceNanos;
+  private volatile long lastPassEndNanos = System.nanoTime();
+
+  /** Handling one record longer than this means the reader is stuck. */
+  static final Duration STUCK = Duration.ofSeconds(60);
+
+  /** No sampling pass for this long (and three intervals) means the sampler is stuck. */
+  private volatile Duration passGrace = Duration.ofMinutes(1);
 
   public Agent(
       AgentConfig config, Exporter exporter, PodResolver pods, AgentMetrics metrics, Clock clock) {
@@ -202,6 +210,15 @@ public final class Agent implements AutoCloseable {
   }
 
   private void onRecord(KmsgRecord r) {
+    handlingSinceNanos = System.nanoTime();
+    try {
+      handleRecord(r);
+    } finally {
+      handlingSinceNanos = 0;
+    }
+  }
+
+  private void handleRecord(KmsgRecord r) {
     metrics.recordRead();
     String wall = KmsgReader.wallTime(bootEpochMillis, r.usec());
     for (KernelLine line : r.lines(wall)) {
@@ -277,6 +294,7 @@ public final class Agent implements AutoCloseable {
     } catch (RuntimeException e) {
       LOG.warn("Sampling pass failed: {}", e.toString());
     }
+    lastPassEndNanos = System.nanoTime();
     storeCursor();
   }
 
@@ -290,6 +308,37 @@ public final class Agent implements AutoCloseable {
     } catch (IOException e) {
       LOG.warn("Cannot store the kmsg cursor in {}: {}", config.cursorFile(), e.toString());
     }
+  }
+
+  /**
+   * What keeps the agent from seeing kills — its kernel-log reader has stopped or is stuck on one
+   * record, its sampler has made no pass for three intervals (at least a minute) — or null.
+   */
+  public String liveProblem() {
+    if (!started.get()) {
+      return null;
+    }
+    long now = System.nanoTime();
+    Thread t = readerThread;
+    if (t != null && !t.isAlive() && !Files.isRegularFile(config.kmsg())) {
+      return "the kernel-log reader has stopped";
+    }
+    long handling = handlingSinceNanos;
+    if (handling != 0 && now - handling > STUCK.toNanos()) {
+      return "the kernel-log reader has been handling one record for "
+          + (now - handling) / 1_000_000_000L
+          + " s";
+    }
+    long allowed = Math.max(3 * config.interval().toNanos(), passGrace.toNanos());
+    if (now - lastPassEndNanos > allowed) {
+      return "no memory sampling pass for " + (now - lastPassEndNanos) / 1_000_000_000L + " s";
+    }
+    return null;
+  }
+
+  /** For tests: how long without a sampling pass counts as stuck (default one minute). */
+  void passGrace(Duration grace) {
+    this.passGrace = grace;
   }
 
   /** True once the reader has the device open and the first sampling pass is done. */

@@ -15,6 +15,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /** The daemon. */
 final class RunCommand {
@@ -131,10 +132,20 @@ final class RunCommand {
             readEnvironment,
             namespace);
     Agent agent = new Agent(config, out, pods, metrics, Clock.systemUTC());
-    HttpEndpoint http =
-        metricsPort > 0 ? new HttpEndpoint(metricsPort, metrics::scrape, agent::ready) : null;
-    CountDownLatch stopped = new CountDownLatch(1);
     PodResolver podsToClose = pods;
+    Supplier<String> live =
+        () -> {
+          for (String p :
+              new String[] {agent.liveProblem(), out.liveProblem(), podsToClose.liveProblem()}) {
+            if (p != null) {
+              return p;
+            }
+          }
+          return null;
+        };
+    HttpEndpoint http =
+        metricsPort > 0 ? new HttpEndpoint(metricsPort, metrics::scrape, agent::ready, live) : null;
+    CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(

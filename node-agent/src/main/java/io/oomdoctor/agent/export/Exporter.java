@@ -10,6 +10,11 @@ public interface Exporter extends AutoCloseable {
    */
   void export(OomKill kill, Runnable delivered);
 
+  /** What keeps kills from being delivered (a stopped worker), or null when nothing does. */
+  default String liveProblem() {
+    return null;
+  }
+
   /** Kills accepted but not yet delivered. */
   default int pending() {
     return 0;

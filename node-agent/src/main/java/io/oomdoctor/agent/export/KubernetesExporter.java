@@ -12,15 +12,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Creates each kill as an OomKill resource. One worker thread drains a bounded queue; while the API
- * server is unreachable or failing, the head of the queue is retried with exponential backoff and
- * nothing behind it is lost. A full queue refuses new kills with a count and an error log — never
- * silently. A 409 means the same kernel record was already reported (agent restart): done.
+ * Creates each kill as an OomKill resource. One worker thread drains a queue bounded in kills and
+ * in bytes; while the API server is unreachable or failing, the head of the queue is retried with
+ * exponential backoff and nothing behind it is lost. A full queue refuses new kills with a count
+ * and an error log — never silently. A 409 means the same kernel record was already reported (agent
+ * restart): done. An answer that retrying cannot change (400, 413, 422, or a 500 that says the
+ * request is too large) is answered once with the kill shrunk to its essentials; refused again, the
+ * kill is dropped with a count and an error log, so that no kill can block the ones behind it.
  */
 public final class KubernetesExporter implements Exporter {
   private static final Logger LOG = LoggerFactory.getLogger(KubernetesExporter.class);
 
-  private record Item(OomKill kill, Runnable delivered) {}
+  private record Item(OomKill kill, Runnable delivered, long bytes) {}
 
   /** The API server answered that the object is invalid: retrying cannot help. */
   private static final class Refused extends Exception {
@@ -51,8 +54,12 @@ public final class KubernetesExporter implements Exporter {
   private final Duration initialBackoff;
   private final Duration maxBackoff;
   private final BlockingDeque<Item> queue;
+  private final long maxQueuedBytes;
+  private final java.util.concurrent.atomic.AtomicLong queuedBytes =
+      new java.util.concurrent.atomic.AtomicLong();
   private final Thread worker;
   private volatile boolean closed;
+  private volatile long lastLoopNanos = System.nanoTime();
 
   /**
    * @param fallbackNamespace where kills without a pod (or whose namespace is gone) are written
@@ -64,6 +71,32 @@ public final class KubernetesExporter implements Exporter {
       Duration initialBackoff,
       Duration maxBackoff,
       AgentMetrics metrics) {
+    this(
+        api,
+        fallbackNamespace,
+        capacity,
+        DEFAULT_MAX_QUEUED_BYTES,
+        initialBackoff,
+        maxBackoff,
+        metrics);
+  }
+
+  /** Bytes of OomKill bodies the queue holds at most (about 400 bounded kills). */
+  public static final long DEFAULT_MAX_QUEUED_BYTES = 4L << 20;
+
+  /**
+   * @param maxQueuedBytes the queue refuses a kill that would take it past this many bytes of
+   *     OomKill bodies
+   */
+  public KubernetesExporter(
+      KubeConnection api,
+      String fallbackNamespace,
+      int capacity,
+      long maxQueuedBytes,
+      Duration initialBackoff,
+      Duration maxBackoff,
+      AgentMetrics metrics) {
+    this.maxQueuedBytes = maxQueuedBytes;
     this.api = api;
     this.fallbackNamespace = fallbackNamespace;
     this.metrics = metrics;
@@ -80,15 +113,38 @@ public final class KubernetesExporter implements Exporter {
     if (kill.getMetadata().getNamespace() == null) {
       kill.getMetadata().setNamespace(fallbackNamespace);
     }
-    if (!queue.offerLast(new Item(kill, delivered))) {
-      metrics.exportDropped();
+    long bytes = Json.body(kill).length();
+    boolean fits = queuedBytes.addAndGet(bytes) <= maxQueuedBytes;
+    if (!fits || !queue.offerLast(new Item(kill, delivered, bytes))) {
+      queuedBytes.addAndGet(-bytes);
+      metrics.exportDropped(AgentMetrics.DROPPED_QUEUE_FULL);
       LOG.error(
-          "Export queue full ({} kills waiting): dropped OomKill {} of pod {}; the API server has"
-              + " been failing for a while",
+          "Export queue full ({} kills, {} bytes waiting): dropped OomKill {} of pod {}; the API"
+              + " server has been failing for a while",
           queue.size(),
+          queuedBytes.get(),
           kill.getMetadata().getName(),
           kill.getSpec().pod == null ? "-" : kill.getSpec().pod.name);
     }
+  }
+
+  /**
+   * The worker has died, or has not come round to the queue for longer than a backoff and two
+   * request deadlines (a request that hangs is cut at its deadline).
+   */
+  @Override
+  public String liveProblem() {
+    if (closed) {
+      return null;
+    }
+    if (!worker.isAlive()) {
+      return "the OomKill exporter has stopped";
+    }
+    long idleSec = (System.nanoTime() - lastLoopNanos) / 1_000_000_000L;
+    if (idleSec > maxBackoff.toSeconds() + 150) {
+      return "the OomKill exporter has made no attempt for " + idleSec + " s";
+    }
+    return null;
   }
 
   @Override
@@ -100,6 +156,7 @@ public final class KubernetesExporter implements Exporter {
     long backoff = initialBackoff.toMillis();
     while (!closed) {
       Item item;
+      lastLoopNanos = System.nanoTime();
       try {
         item = queue.pollFirst(1, TimeUnit.SECONDS);
       } catch (InterruptedException e) {
@@ -109,20 +166,28 @@ public final class KubernetesExporter implements Exporter {
         continue;
       }
       boolean done = false;
+      boolean shrunk = false;
       while (!done && !closed) {
+        lastLoopNanos = System.nanoTime();
         try {
           create(item.kill);
-          item.delivered.run();
-          backoff = initialBackoff.toMillis();
           done = true;
         } catch (Refused e) {
-          metrics.exportFailed("invalid");
+          if (!shrunk) {
+            shrunk = true;
+            LOG.warn(
+                "The API server refused OomKill {} ({}); sending it again shrunk to its essentials",
+                item.kill.getMetadata().getName(),
+                e.getMessage());
+            Shrink.toEssentials(item.kill);
+            continue;
+          }
+          metrics.exportDropped(AgentMetrics.DROPPED_REFUSED);
           LOG.error(
-              "The API server refused OomKill {} as invalid and it will not be retried: {}",
+              "The API server refused OomKill {} even shrunk to its essentials; dropped: {}",
               item.kill.getMetadata().getName(),
               e.getMessage());
-          item.delivered.run(); // retrying an invalid object cannot succeed; counted above
-          done = true;
+          done = true; // retrying cannot succeed, and must not hold up the kills behind it
         } catch (Failed e) {
           metrics.exportFailed(e.reason);
           LOG.warn(
@@ -144,6 +209,10 @@ public final class KubernetesExporter implements Exporter {
       }
       if (!done) {
         queue.offerFirst(item); // closing: leave it for the count in pending()
+      } else {
+        queuedBytes.addAndGet(-item.bytes);
+        backoff = initialBackoff.toMillis();
+        item.delivered.run();
       }
     }
   }
@@ -171,11 +240,18 @@ public final class KubernetesExporter implements Exporter {
           fallbackNamespace);
       kill.getMetadata().setNamespace(fallbackNamespace);
       create(kill);
-    } else if (code == 400 || code == 422) {
+    } else if (code == 400 || code == 413 || code == 422 || (code == 500 && tooLarge(r.body()))) {
+      metrics.exportFailed("refused-" + code);
       throw new Refused(code, r.body());
     } else {
       throw new Failed(Integer.toString(code), "HTTP " + code + ": " + abbreviate(r.body()));
     }
+  }
+
+  /** etcd's and the API server's words for an object over their size limits. */
+  private static boolean tooLarge(String body) {
+    String b = body == null ? "" : body.toLowerCase(java.util.Locale.ROOT);
+    return b.contains("too large") || b.contains("exceeds") || b.contains("limit is");
   }
 
   private static String abbreviate(String s) {

@@ -18,6 +18,10 @@ import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
@@ -65,11 +69,42 @@ final class ApiHttp {
     this.tls = tls;
   }
 
-  /** Sends one request and reads the whole response. */
+  /** Closes the connections of requests that outlive their deadline. */
+  private static final ScheduledExecutorService DEADLINES =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "http-deadlines");
+            t.setDaemon(true);
+            return t;
+          });
+
+  /**
+   * Sends one request and reads the whole response, within {@code timeoutMs} for each read and
+   * twice that for the whole exchange: a server that trickles its answer cannot hold the caller.
+   */
   KubeConnection.Response exchange(
       String method, String path, String authorization, String jsonBody, int timeoutMs)
       throws IOException {
-    try (Socket s = connect(timeoutMs).socket()) {
+    Connection c = connect(timeoutMs);
+    long deadlineMs = 2L * timeoutMs;
+    ScheduledFuture<?> guard = DEADLINES.schedule(c::drop, deadlineMs, TimeUnit.MILLISECONDS);
+    try {
+      return exchange(c, method, path, authorization, jsonBody);
+    } catch (IOException e) {
+      if (guard.isDone()) {
+        throw new SocketTimeoutException(
+            method + " " + path + ": no whole answer within " + deadlineMs + " ms");
+      }
+      throw e;
+    } finally {
+      guard.cancel(false);
+    }
+  }
+
+  private KubeConnection.Response exchange(
+      Connection c, String method, String path, String authorization, String jsonBody)
+      throws IOException {
+    try (Socket s = c.socket()) {
       byte[] body = jsonBody == null ? null : jsonBody.getBytes(StandardCharsets.UTF_8);
       StringBuilder head = requestHead(method, path, authorization);
       head.append("Accept: application/json\r\n");

@@ -38,10 +38,12 @@ public final class AgentMetrics {
           {
             "oomdoctor.agent.kmsg.records.garbled",
             "Kernel log records or lines that could not be parsed"
-          },
-          {"oomdoctor.agent.exports.dropped", "Kills dropped because the export queue was full"}
+          }
         }) {
       counter(c[0], c[1], "");
+    }
+    for (String reason : new String[] {DROPPED_QUEUE_FULL, DROPPED_REFUSED}) {
+      counter(DROPPED, DROPPED_HELP, labels("reason", reason));
     }
     gauge(
         "oomdoctor.agent.sampling.cgroups",
@@ -111,8 +113,19 @@ public final class AgentMetrics {
         .add(1);
   }
 
-  public void exportDropped() {
-    counter("oomdoctor.agent.exports.dropped", null, "").add(1);
+  /** A kill that could not be queued (the queue is full, in kills or bytes). */
+  public static final String DROPPED_QUEUE_FULL = "queue-full";
+
+  /** A kill the API server refused for good, even shrunk to its essentials. */
+  public static final String DROPPED_REFUSED = "refused";
+
+  private static final String DROPPED = "oomdoctor.agent.exports.dropped";
+  private static final String DROPPED_HELP =
+      "Kills not delivered, by reason: queue-full (the API server was failing for long), refused"
+          + " (the API server refused the kill even shrunk to its essentials)";
+
+  public void exportDropped(String reason) {
+    counter(DROPPED, DROPPED_HELP, labels("reason", reason)).add(1);
   }
 
   public void sampled(Duration took, int cgroups) {

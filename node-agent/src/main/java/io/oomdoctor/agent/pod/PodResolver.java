@@ -15,6 +15,11 @@ public interface PodResolver extends AutoCloseable {
     return null;
   }
 
+  /** What keeps pods from being known (a stopped watch), or null when nothing does. */
+  default String liveProblem() {
+    return null;
+  }
+
   @Override
   default void close() {}
 

@@ -178,6 +178,11 @@ public final class PodWatcher implements PodResolver {
   }
 
   /** True once the first list of the node's pods is in. */
+  @Override
+  public String liveProblem() {
+    return !closed && !thread.isAlive() ? "the pod watch has stopped" : null;
+  }
+
   public boolean synced() {
     return synced;
   }

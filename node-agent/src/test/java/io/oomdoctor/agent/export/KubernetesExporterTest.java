@@ -119,7 +119,107 @@ class KubernetesExporterTest {
         exporter.export(kill(seq, "x"), () -> {});
       }
       assertThat(exporter.pending()).isEqualTo(2);
-      assertThat(metrics.count("oomdoctor.agent.exports.dropped")).isEqualTo(2);
+      assertThat(metrics.count("oomdoctor.agent.exports.dropped", "reason", "queue-full"))
+          .isEqualTo(2);
     }
+  }
+
+  @Test
+  void theQueueIsBoundedInBytesToo() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    KubeConnection down = KubeConnection.forUrl("http://127.0.0.1:" + port);
+    AgentMetrics metrics = new AgentMetrics();
+    long one = Json.body(kill(1, "x")).length();
+    try (KubernetesExporter exporter =
+        new KubernetesExporter(
+            down,
+            "oomdoctor-system",
+            1000,
+            3 * one + one / 2,
+            FAST,
+            Duration.ofSeconds(5),
+            metrics)) {
+      exporter.export(kill(1, "x"), () -> {});
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> metrics.count("oomdoctor.agent.exports.failed") >= 1); // in flight
+      for (long seq = 2; seq <= 6; seq++) {
+        exporter.export(kill(seq, "x"), () -> {});
+      }
+      assertThat(exporter.pending()).as("the one in flight counts until delivered").isEqualTo(2);
+      assertThat(metrics.count("oomdoctor.agent.exports.dropped", "reason", "queue-full"))
+          .as("three fit in the bytes allowed, with room for half another")
+          .isEqualTo(3);
+    }
+  }
+
+  /**
+   * An API server that refuses some kills for their size, as etcd and the API server do (413, or
+   * 500 "etcdserver: request is too large"), the whole object or also its essentials.
+   */
+  static com.sun.net.httpserver.HttpServer refusingServer(
+      java.util.function.Function<String, Integer> answer, List<String> bodies) throws Exception {
+    var server =
+        com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress("127.0.0.1", 0), 8);
+    server.createContext(
+        "/",
+        ex -> {
+          String body =
+              new String(
+                  ex.getRequestBody().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+          bodies.add(body);
+          int code = answer.apply(body);
+          byte[] out =
+              (code == 500
+                      ? "{\"kind\":\"Status\",\"message\":\"etcdserver: request is too large\"}"
+                      : "{}")
+                  .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+          ex.sendResponseHeaders(code, out.length);
+          ex.getResponseBody().write(out);
+          ex.close();
+        });
+    server.start();
+    return server;
+  }
+
+  @Test
+  void aKillTooLargeForTheApiServerIsShrunkOnceThenDroppedAndBlocksNothing() throws Exception {
+    List<String> bodies = new CopyOnWriteArrayList<>();
+    // Seq 1: refused whole, taken shrunk. Seq 2: refused even shrunk (500, too large). Seq 3: fine.
+    var server =
+        refusingServer(
+            body ->
+                body.contains("\"seq\":1,")
+                    ? body.contains("shrunk to its essentials") ? 201 : 413
+                    : body.contains("\"seq\":2,") ? 500 : 201,
+            bodies);
+    AgentMetrics metrics = new AgentMetrics();
+    List<Long> delivered = new CopyOnWriteArrayList<>();
+    try (KubernetesExporter exporter =
+        new KubernetesExporter(
+            KubeConnection.forUrl("http://127.0.0.1:" + server.getAddress().getPort()),
+            "oomdoctor-system",
+            10,
+            FAST,
+            Duration.ofSeconds(30),
+            metrics)) {
+      for (long seq = 1; seq <= 3; seq++) {
+        long s = seq;
+        OomKill k = kill(seq, "shop");
+        k.getSpec().report.memcgStats().put("anon", 1L);
+        exporter.export(k, () -> delivered.add(s));
+      }
+      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> delivered.size() == 3);
+    } finally {
+      server.stop(0);
+    }
+    assertThat(delivered).containsExactly(1L, 2L, 3L);
+    assertThat(bodies).hasSize(5); // 1 whole, 1 shrunk; 2 whole, 2 shrunk; 3
+    assertThat(bodies.get(1)).contains("shrunk to its essentials").doesNotContain("\"anon\"");
+    assertThat(metrics.count("oomdoctor.agent.exports", "result", "created")).isEqualTo(2);
+    assertThat(metrics.count("oomdoctor.agent.exports.dropped", "reason", "refused")).isEqualTo(1);
   }
 }
