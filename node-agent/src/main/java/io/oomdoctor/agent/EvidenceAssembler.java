@@ -1,6 +1,7 @@
 package io.oomdoctor.agent;
 
 import io.fabric8.kubernetes.api.model.ObjectMeta;
+import io.oomdoctor.agent.cgroup.CgroupPaths;
 import io.oomdoctor.agent.cgroup.CgroupTree;
 import io.oomdoctor.agent.cgroup.MemorySampler;
 import io.oomdoctor.agent.cgroup.OomKillCounters;
@@ -99,11 +100,14 @@ public final class EvidenceAssembler {
     if (tree != null) {
       spec.cgroups = liveCgroups(taskPath, oomPath);
       if (!loneLine) {
-        // A full report's kill is accounted for: a later lone kill line must not take it.
-        String victim = taskPath;
-        spec.cgroups.stream()
-            .filter(c -> c.oomKills != null && c.path.equals(victim))
-            .forEach(c -> counters.accounted(c.path, c.oomKills));
+        // A full report's kill is accounted for at its container's counter (on cgroup v2 it counts
+        // the kills below it too): a later lone kill line must not take it.
+        String container = CgroupPaths.containerPath(taskPath);
+        Long count =
+            container == null ? null : tree.reader().oomKills(tree.resolveKernelPath(container));
+        if (count != null) {
+          counters.accounted(container, count);
+        }
       }
       if (spec.limit == null && !spec.cgroups.isEmpty() && spec.cgroups.get(0).limitBytes != null) {
         spec.limit = OomKills.humanKb(spec.cgroups.get(0).limitBytes / 1024);
@@ -153,8 +157,10 @@ public final class EvidenceAssembler {
   private Located locateLoneLine(OomReport r) {
     String method;
     String path =
-        procRoot == null ? null : ProcCgroup.memoryPath(procRoot, Integer.toString(r.pid));
-    if (path != null && path.contains("kubepods") && counters != null && counters.take(path)) {
+        procRoot == null
+            ? null
+            : CgroupPaths.containerPath(ProcCgroup.memoryPath(procRoot, Integer.toString(r.pid)));
+    if (path != null && counters != null && counters.take(path)) {
       method = Attribution.METHOD_PROC;
     } else {
       path = counters == null ? null : counters.onlyRisen();

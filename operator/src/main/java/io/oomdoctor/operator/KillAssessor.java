@@ -26,7 +26,15 @@ final class KillAssessor {
       KillValidator.Trust trust,
       OomPolicy policy,
       WorkloadReference workload,
-      Diagnosis diagnosis) {}
+      Diagnosis diagnosis) {
+
+    /** The UID of the resolved workload object, when the operator read it. */
+    String workloadUid() {
+      return workload == null || observation.owner() == null || observation.owner().object() == null
+          ? null
+          : observation.owner().object().getMetadata().getUid();
+    }
+  }
 
   private final KillObserver observer;
   private final KillValidator validator = new KillValidator();

@@ -195,6 +195,7 @@ final class KillRecorder {
         OomKillReconciler.created(kill, Instant.EPOCH),
         a.trust().reason(),
         a.workload(),
+        a.workloadUid(),
         spec.pod == null ? null : spec.pod.container,
         status.policy,
         status.cause,

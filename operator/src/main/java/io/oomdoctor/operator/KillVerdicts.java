@@ -19,6 +19,7 @@ final class KillVerdicts {
    *
    * @param trust whether the operator vouches for the kill
    * @param workload the workload resolved from live objects (null unless verified)
+   * @param workloadUid the UID of that workload object as resolved (null for kinds not read)
    * @param container the container name the kill was attributed to
    * @param statusFingerprint of the status the operator wrote, to notice one written by another
    */
@@ -29,6 +30,7 @@ final class KillVerdicts {
       Instant created,
       TrustReason trust,
       WorkloadReference workload,
+      String workloadUid,
       String container,
       String policy,
       String cause,

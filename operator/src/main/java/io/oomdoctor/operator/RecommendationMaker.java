@@ -65,6 +65,14 @@ final class RecommendationMaker {
       return null;
     }
     Container c = Workloads.container(object, container);
+    // Only the very object the kills were resolved to (by UID), and only a container of its pod
+    // template (not an ephemeral one, not one renamed since), is ever changed.
+    String uid = object.getMetadata().getUid();
+    boolean patchable =
+        Workloads.PATCHABLE.contains(w.kind)
+            && c != null
+            && uid != null
+            && killsOfContainer.stream().anyMatch(v -> uid.equals(v.workloadUid()));
     Long current = Workloads.memoryLimit(c);
     Long request = Workloads.memoryRequest(c);
     Map<String, AppliedChanges.Change> applied = AppliedChanges.read(object);
@@ -82,7 +90,7 @@ final class RecommendationMaker {
     Recommender.Target target =
         new Recommender.Target(
             w.kind,
-            Workloads.PATCHABLE.contains(w.kind),
+            patchable,
             managedBy,
             current,
             request,

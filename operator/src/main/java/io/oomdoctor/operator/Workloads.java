@@ -72,6 +72,13 @@ public final class Workloads {
           return resolved("apps/v1", rs);
         }
         if (!"Deployment".equals(up.getKind())) {
+          if (PATCHABLE.contains(up.getKind())) {
+            return Owner.refused(
+                OwnerReason.UnexpectedOwner,
+                "a ReplicaSet names a "
+                    + up.getKind()
+                    + " as its controller, which Kubernetes never does; no workload is trusted");
+          }
           return new Owner(
               new WorkloadReference(up.getApiVersion(), up.getKind(), up.getName()),
               null,
@@ -101,6 +108,11 @@ public final class Workloads {
           return bad;
         }
         OwnerReference up = controller(job);
+        if (up != null && !"CronJob".equals(up.getKind()) && PATCHABLE.contains(up.getKind())) {
+          return Owner.refused(
+              OwnerReason.UnexpectedOwner,
+              "a Job names a " + up.getKind() + " as its controller; no workload is trusted");
+        }
         if (up == null || !"CronJob".equals(up.getKind())) {
           return resolved("batch/v1", job);
         }

@@ -200,6 +200,107 @@ class TrustAttackTest {
   }
 
   @Test
+  void aReplicaSetThatNamesAStatefulSetAsItsControllerDoesNotResizeIt() {
+    try (Cluster c = new Cluster().startOperator()) {
+      applyAll(c, "shop");
+      var db =
+          c.client
+              .apps()
+              .statefulSets()
+              .inNamespace("shop")
+              .resource(
+                  new io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder()
+                      .withNewMetadata()
+                      .withName("db")
+                      .endMetadata()
+                      .withNewSpec()
+                      .withNewSelector()
+                      .addToMatchLabels("app", "db")
+                      .endSelector()
+                      .withTemplate(Cluster.template("db", "app", "64Mi", null))
+                      .endSpec()
+                      .build())
+              .create();
+      // The tenant's own ReplicaSet, claiming the real StatefulSet (by its real UID) as controller.
+      var rs =
+          c.client
+              .apps()
+              .replicaSets()
+              .inNamespace("shop")
+              .resource(
+                  new io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder()
+                      .withNewMetadata()
+                      .withName("fake")
+                      .addNewOwnerReference()
+                      .withApiVersion("apps/v1")
+                      .withKind("StatefulSet")
+                      .withName("db")
+                      .withUid(db.getMetadata().getUid())
+                      .withController(true)
+                      .endOwnerReference()
+                      .endMetadata()
+                      .withNewSpec()
+                      .withNewSelector()
+                      .addToMatchLabels("app", "fake")
+                      .endSelector()
+                      .withTemplate(Cluster.template("fake", "app", "64Mi", null))
+                      .endSpec()
+                      .build())
+              .create();
+      Pod evil =
+          c.pod(
+              "shop",
+              "fake-1",
+              "fake",
+              "app",
+              "64Mi",
+              null,
+              "ReplicaSet",
+              "fake",
+              rs.getMetadata().getUid());
+      OomKill k = diagnosed(c, c.kill(evil, "app", Cluster.evidence("too-low")));
+      assertThat(k.getStatus().workload).isNull();
+      marker(c, "shop");
+      assertThat(
+              c.client
+                  .apps()
+                  .statefulSets()
+                  .inNamespace("shop")
+                  .withName("db")
+                  .get()
+                  .getSpec()
+                  .getTemplate()
+                  .getSpec()
+                  .getContainers()
+                  .get(0)
+                  .getResources()
+                  .getLimits()
+                  .get("memory")
+                  .toString())
+          .isEqualTo("64Mi");
+    }
+  }
+
+  @Test
+  void aContainerThatIsNotInTheTemplateNeitherResizesNorStallsThePolicy() {
+    try (Cluster c = new Cluster().startOperator()) {
+      Pod real = c.deployment("shop", "web", "app", "64Mi", null);
+      applyAll(c, "shop");
+      // A pod of the Deployment whose container is not in its template (an ephemeral container,
+      // or one renamed since): its kill is real, but there is nothing to change.
+      String rs = real.getMetadata().getOwnerReferences().get(0).getName();
+      String rsUid = real.getMetadata().getOwnerReferences().get(0).getUid();
+      Pod odd = c.pod("shop", "web-odd", "web", "debugger", "64Mi", null, "ReplicaSet", rs, rsUid);
+      diagnosed(c, c.kill(odd, "debugger", Cluster.evidence("too-low")));
+      marker(c, "shop");
+      Recommendation r = recommendationFor(c.getPolicy("shop", "all"), "web");
+      assertThat(r).isNotNull();
+      assertThat(r.reason).isEqualTo("NotPatchable");
+      assertThat(limit(c.getDeployment("shop", "web"))).isEqualTo("64Mi");
+    }
+  }
+
+  @Test
   void aContainerIdThatIsNotThePodsIsNotTrusted() {
     try (Cluster c = new Cluster().startOperator()) {
       Pod pod = c.deployment("shop", "web", "app", "64Mi", null);

@@ -55,6 +55,31 @@ public final class CgroupPaths {
     return CgroupPathInfo.NONE;
   }
 
+  /**
+   * The path of the container cgroup that {@code path} is (or lies below), read from the outermost
+   * kubepods as {@link #parse} does; null when the path is not in a container's cgroup.
+   */
+  public static String containerPath(String path) {
+    CgroupPathInfo info = parse(path);
+    if (info.level() != Level.CONTAINER && info.level() != Level.INSIDE_CONTAINER) {
+      return null;
+    }
+    String[] parts = path.split("/");
+    for (int i = 0; i < parts.length; i++) {
+      if (parts[i].equals("kubepods") || parts[i].equals("kubepods.slice")) {
+        int j = i + 1;
+        if (j < parts.length
+            && (parts[j].equals("burstable")
+                || parts[j].equals("besteffort")
+                || SYSTEMD_QOS.matcher(parts[j]).matches())) {
+          j++;
+        }
+        return String.join("/", java.util.Arrays.copyOfRange(parts, 0, j + 2)); // pod, container
+      }
+    }
+    return null;
+  }
+
   private static CgroupPathInfo cgroupfs(String[] parts, int i) {
     String qos = null;
     if (i < parts.length && (parts[i].equals("burstable") || parts[i].equals("besteffort"))) {

@@ -63,7 +63,7 @@ public final class KmsgRecordParser {
     return new KmsgRecord(prio, seq, usec, unescapePrintable(message), dict);
   }
 
-  /** Decodes the {@code \xNN} escapes of printable ASCII characters only. */
+  /** Decodes the {@code \xNN} escapes of printable ASCII characters but the backslash. */
   static String unescapePrintable(String s) {
     if (s.indexOf("\\x") < 0) {
       return s;
@@ -75,7 +75,8 @@ public final class KmsgRecordParser {
         int hi = Character.digit(s.charAt(i + 2), 16);
         int lo = Character.digit(s.charAt(i + 3), 16);
         int b = hi * 16 + lo;
-        if (hi >= 0 && lo >= 0 && b >= 0x20 && b < 0x7f) {
+        // A backslash stays escaped, so that a name cannot spell an escape of its own.
+        if (hi >= 0 && lo >= 0 && b >= 0x20 && b < 0x7f && b != '\\') {
           sb.append((char) b);
           i += 3;
           continue;

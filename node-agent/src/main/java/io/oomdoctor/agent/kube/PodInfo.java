@@ -152,12 +152,15 @@ public record PodInfo(Meta metadata, Spec spec, Status status) {
     public static PodList of(Map<String, Object> m) {
       Map<String, Object> meta = map(m, "metadata");
       return new PodList(
-          new ListMeta(meta == null ? null : str(meta, "resourceVersion")),
+          new ListMeta(
+              meta == null ? null : str(meta, "resourceVersion"),
+              meta == null ? null : str(meta, "continue")),
           list(m, "items").stream().map(PodInfo::of).toList());
     }
   }
 
-  public record ListMeta(String resourceVersion) {}
+  /** A list's version to watch from, and the token of its next page (null on the last). */
+  public record ListMeta(String resourceVersion, String continueToken) {}
 
   /** One watch event; {@code object} is a pod, or a Status for ERROR events. */
   public record WatchEvent(String type, Map<String, Object> object) {

@@ -42,8 +42,6 @@ public final class OomReportParser {
   private static final Pattern TASKS_HEADER = Pattern.compile("^\\[\\s*pid\\s*\\]\\s+(.*)$");
   private static final Pattern TASK_ROW = Pattern.compile("^\\[\\s*(\\d+)\\]\\s+(.*)$");
   private static final Pattern OOM_KILL = Pattern.compile("^oom-kill:(.*)$");
-  private static final Pattern SUMMARY_TAIL =
-      Pattern.compile("^(.*),pid=(-?\\d+)(?:,uid=(\\d+))?$");
   private static final Pattern TASK_IN =
       Pattern.compile("^Task in (.*) killed as a result of limit of (.*)$");
   private static final Pattern KILL_PROCESS =
@@ -286,10 +284,7 @@ public final class OomReportParser {
     }
     m = TASK_IN.matcher(text);
     if (m.matches()) {
-      OomReport r = reportFor(line);
-      r.taskMemcg = m.group(1).trim();
-      r.oomMemcg = m.group(2).trim();
-      r.kind = OomReport.KIND_CGROUP;
+      taskIn(reportFor(line), text.substring("Task in ".length()));
       return;
     }
     m = KILL_PROCESS.matcher(text);
@@ -430,43 +425,70 @@ public final class OomReportParser {
   }
 
   /**
-   * Reads the {@code oom-kill:} summary by position, in the order the kernel prints it: {@code
-   * constraint, nodemask, cpuset, mems_allowed, global_oom | oom_memcg, task_memcg, task, pid,
-   * uid}. The victim's name ({@code task=}) is the only text a process chooses, and it comes after
-   * every other key but {@code pid} and {@code uid}, which are read from the end of the line: so a
-   * name that holds {@code ,oom_memcg=…} or {@code ,pid=…} changes no other field.
+   * The {@code oom-kill:} summary as the kernel prints it (4.19 to 6.x): {@code constraint,
+   * nodemask, cpuset, mems_allowed, [global_oom | oom_memcg], [task_memcg, task, pid, uid]}. Three
+   * of its values hold text a process chooses — {@code cpuset} (the name, never a path, of its
+   * cpuset cgroup), the cgroup paths (names of cgroups it made below its container's) and {@code
+   * task} (its own name) — so the line is split only where the kernel's own rules hold: the node
+   * lists are digits, commas and dashes; the cpuset name has no '/' (the root's is "/" alone); the
+   * cgroup paths start with '/'; the victim's cgroup lies inside the OOM cgroup; a name is at most
+   * 15 bytes (60 characters escaped); pid and uid end the line. The pattern backtracks to the one
+   * split that satisfies all.
+   */
+  private static final String VICTIM =
+      ",task=(?<NAME>.{0,60}?),pid=(?<PID>-?\\d+),uid=(?<UID>\\d+)";
+
+  private static final Pattern SUMMARY =
+      Pattern.compile(
+          "^constraint=(?<constraint>[A-Z_]+)"
+              + ",nodemask=(?<nodemask>\\(null\\)|[0-9,-]*)"
+              + "(?:,cpuset=(?<cpuset>/|[^/]*?),mems_allowed=(?<mems>[0-9,-]*))?"
+              + "(?:"
+              // a memcg OOM with its victim: the victim's cgroup is the OOM cgroup or below it
+              + ",oom_memcg=(?<oom>/.*?),task_memcg=(?<task>\\k<oom>(?:/.*?)?)"
+              + VICTIM.replace("NAME", "name").replace("PID", "pid").replace("UID", "uid")
+              // a memcg OOM that found no victim: nothing follows its path
+              + "|,oom_memcg=(?<oomonly>/(?:(?!,task_memcg=/).)*)"
+              // a global OOM (flagged since 5.x), with its victim or without
+              + "|(?<global>,global_oom)?(?:,task_memcg=(?<gtask>/.*?)"
+              + VICTIM.replace("NAME", "gname").replace("PID", "gpid").replace("UID", "guid")
+              + ")?"
+              + ")$");
+
+  /** Longest summary read; longer ones are not split at all (their paths are made up). */
+  private static final int MAX_SUMMARY = 2048; // the kernel's own line limit is 1 KiB
+
+  /**
+   * Reads the {@code oom-kill:} summary with {@link #SUMMARY}. When no split satisfies the kernel's
+   * rules, no field of it is believed: the report is marked incomplete.
    */
   private void oomKillLine(OomReport r, String body) {
     Map<String, String> kv = new LinkedHashMap<>();
-    Matcher tail = SUMMARY_TAIL.matcher(body);
-    String head = body;
-    if (tail.matches()) {
-      head = tail.group(1);
+    Matcher m = body.length() <= MAX_SUMMARY ? SUMMARY.matcher(body) : null;
+    if (m == null || !m.matches()) {
+      markIncomplete("the oom-kill summary line could not be read: " + abbreviate(body));
+      garbled++;
+      return;
     }
-    int pos = 0;
-    int next = 0;
-    while (pos < head.length() && next < SUMMARY_KEYS.size()) {
-      int j = keyAt(head, pos, next);
-      if (j < 0) {
-        break; // a form not seen before: keep what was read
-      }
-      String key = SUMMARY_KEYS.get(j);
-      next = j + 1;
-      if (key.equals("global_oom")) {
-        kv.put(key, "true");
-        pos += key.length() + 1;
-        continue;
-      }
-      int valueStart = pos + key.length() + 1;
-      int valueEnd = valueEnd(head, valueStart, key, next);
-      kv.put(key, head.substring(valueStart, valueEnd));
-      pos = valueEnd + 1;
+    kv.put("constraint", m.group("constraint"));
+    kv.put("nodemask", m.group("nodemask"));
+    if (m.group("cpuset") != null) {
+      kv.put("cpuset", m.group("cpuset"));
+      kv.put("mems_allowed", m.group("mems"));
     }
-    if (tail.matches()) {
-      kv.put("pid", tail.group(2));
-      if (tail.group(3) != null) {
-        kv.put("uid", tail.group(3));
-      }
+    if (m.group("global") != null) {
+      kv.put("global_oom", "true");
+    }
+    String oom = m.group("oom") != null ? m.group("oom") : m.group("oomonly");
+    if (oom != null) {
+      kv.put("oom_memcg", oom);
+    }
+    boolean memcg = m.group("task") != null;
+    if (memcg || m.group("gtask") != null) {
+      kv.put("task_memcg", m.group(memcg ? "task" : "gtask"));
+      kv.put("task", m.group(memcg ? "name" : "gname"));
+      kv.put("pid", m.group(memcg ? "pid" : "gpid"));
+      kv.put("uid", m.group(memcg ? "uid" : "guid"));
     }
     r.constraintDetails = kv;
     r.constraint = kv.get("constraint");
@@ -494,78 +516,29 @@ public final class OomReportParser {
     }
   }
 
-  private static final List<String> SUMMARY_KEYS =
-      List.of(
-          "constraint",
-          "nodemask",
-          "cpuset",
-          "mems_allowed",
-          "global_oom",
-          "oom_memcg",
-          "task_memcg",
-          "task");
-
-  /** Index of the expected key (from {@code from} on) that starts at {@code pos}, or -1. */
-  private static int keyAt(String head, int pos, int from) {
-    for (int j = from; j < SUMMARY_KEYS.size(); j++) {
-      String key = SUMMARY_KEYS.get(j);
-      if (!head.startsWith(key, pos)) {
-        continue;
-      }
-      int after = pos + key.length();
-      boolean flag = key.equals("global_oom");
-      if (flag
-          ? after == head.length() || head.charAt(after) == ','
-          : head.startsWith("=", after)) {
-        return j;
+  /**
+   * Kernels before 4.19: "Task in TASK_CG killed as a result of limit of OOM_CG". A cgroup's name
+   * may hold the words between, so of the possible splits only one the kernel can print is taken:
+   * both paths start with '/', and the victim's lies inside the OOM cgroup.
+   */
+  private void taskIn(OomReport r, String rest) {
+    String sep = " killed as a result of limit of ";
+    for (int at = rest.indexOf(sep); at >= 0; at = rest.indexOf(sep, at + 1)) {
+      String task = rest.substring(0, at).trim();
+      String oom = rest.substring(at + sep.length()).trim();
+      if (task.startsWith("/") && oom.startsWith("/") && inside(task, oom)) {
+        r.taskMemcg = task;
+        r.oomMemcg = oom;
+        r.kind = OomReport.KIND_CGROUP;
+        return;
       }
     }
-    return -1;
+    markIncomplete("the \"Task in\" line could not be read: " + abbreviate(rest));
   }
 
-  /**
-   * Where the value of {@code key} ends: at the first later key the kernel prints after it. A
-   * cgroup path may hold a comma and a key-like text (its names are the container's choice); then
-   * the split that the kernel's own rules allow wins: the victim's cgroup lies inside the OOM
-   * cgroup, and a process name is at most 15 bytes.
-   */
-  private static int valueEnd(String head, int from, String key, int next) {
-    if (key.equals("task")) {
-      return head.length();
-    }
-    if (key.equals("task_memcg")) {
-      int at = head.indexOf(",task=", from);
-      int first = at;
-      while (at >= 0) {
-        if (commBytes(head.substring(at + 6)) <= 15) {
-          return at;
-        }
-        at = head.indexOf(",task=", at + 1);
-      }
-      return first >= 0 ? first : head.length();
-    }
-    if (key.equals("oom_memcg")) {
-      int at = head.indexOf(",task_memcg=", from);
-      int first = at;
-      while (at >= 0) {
-        String oom = head.substring(from, at);
-        String rest = head.substring(at + 12);
-        if (rest.equals(oom) || rest.startsWith(oom + "/") || rest.startsWith(oom + ",task=")) {
-          return at;
-        }
-        at = head.indexOf(",task_memcg=", at + 1);
-      }
-      return first >= 0 ? first : head.length();
-    }
-    int end = head.length();
-    for (int j = next; j < SUMMARY_KEYS.size(); j++) {
-      String k = SUMMARY_KEYS.get(j);
-      int at = head.indexOf("," + k + (k.equals("global_oom") ? "" : "="), from);
-      if (at >= 0 && at < end) {
-        end = at;
-      }
-    }
-    return end;
+  /** True when cgroup {@code path} is {@code parent} or lies below it. */
+  private static boolean inside(String path, String parent) {
+    return path.equals(parent) || path.startsWith(parent.endsWith("/") ? parent : parent + "/");
   }
 
   /** Bytes of a process name as the kernel holds it: each {@code \xNN} escape is one byte. */

@@ -91,29 +91,72 @@ public final class PodWatcher implements PodResolver {
     }
   }
 
-  /** Lists the node's pods, replaces what is kept, and returns the version to watch from. */
+  /**
+   * Pods asked for in one page of the list. A pod object can carry up to about 1.5 MB (its
+   * annotations, say), so a page is at most a few MB however many pods the node runs, and only
+   * {@link PodInfo}'s few fields of each are kept.
+   */
+  static final int PAGE = 8;
+
+  /** Pods deleted but remembered for late kills, at most. */
+  static final int MAX_DELETED = 512;
+
+  /**
+   * Lists the node's pods page by page ({@code limit}/{@code continue}), replaces what is kept, and
+   * returns the version to watch from.
+   */
   private String list() throws Exception {
-    KubeConnection.Response r = api.send("GET", "/api/v1/pods?resourceVersion=0" + selector, null);
-    if (r.statusCode() != 200) {
-      throw new IllegalStateException("listing pods answered HTTP " + r.statusCode());
-    }
-    PodInfo.PodList list = PodInfo.PodList.of(JsonReader.object(r.body()));
     Map<String, PodInfo> fresh = new ConcurrentHashMap<>();
-    if (list.items() != null) {
-      for (PodInfo p : list.items()) {
-        if (onThisNode(p)) {
-          fresh.put(p.metadata().uid(), p);
+    String version = null;
+    String next = null;
+    do {
+      String path =
+          "/api/v1/pods?limit="
+              + PAGE
+              + selector
+              + (next == null
+                  ? ""
+                  : "&continue=" + URLEncoder.encode(next, StandardCharsets.UTF_8));
+      KubeConnection.Response r = api.send("GET", path, null);
+      if (r.statusCode() != 200) {
+        throw new IllegalStateException("listing pods answered HTTP " + r.statusCode());
+      }
+      PodInfo.PodList page = PodInfo.PodList.of(JsonReader.object(r.body()));
+      if (page.items() != null) {
+        for (PodInfo p : page.items()) {
+          if (onThisNode(p)) {
+            fresh.put(p.metadata().uid(), p);
+          }
         }
       }
-    }
+      if (version == null && page.metadata() != null) {
+        version = page.metadata().resourceVersion(); // the list's snapshot: the first page's
+      }
+      next = page.metadata() == null ? null : page.metadata().continueToken();
+    } while (next != null && !next.isEmpty() && !closed);
     for (String uid : byUid.keySet()) {
       if (!fresh.containsKey(uid)) {
-        deleted.put(uid, new Deleted(byUid.get(uid), System.currentTimeMillis()));
+        remember(uid, byUid.get(uid));
       }
     }
     byUid.keySet().retainAll(fresh.keySet());
     byUid.putAll(fresh);
-    return list.metadata() == null ? null : list.metadata().resourceVersion();
+    return version;
+  }
+
+  /**
+   * Keeps a deleted pod for {@link #DELETED_GRACE_MILLIS} (a kill read after its pod went is still
+   * attributed), at most {@link #MAX_DELETED} of them, the oldest forgotten first.
+   */
+  private void remember(String uid, PodInfo pod) {
+    long now = System.currentTimeMillis();
+    deleted.values().removeIf(x -> now - x.atMillis > DELETED_GRACE_MILLIS);
+    while (deleted.size() >= MAX_DELETED) {
+      deleted.entrySet().stream()
+          .min(java.util.Comparator.comparingLong(e -> e.getValue().atMillis))
+          .ifPresent(e -> deleted.remove(e.getKey()));
+    }
+    deleted.put(uid, new Deleted(pod, now));
   }
 
   /** Follows changes until the watch ends (server timeout, 410 Gone, connection lost). */
@@ -155,9 +198,7 @@ public final class PodWatcher implements PodResolver {
           if (p.metadata() != null && p.metadata().uid() != null) {
             PodInfo gone = byUid.remove(p.metadata().uid());
             if (gone != null || onThisNode(p)) {
-              deleted.put(
-                  p.metadata().uid(),
-                  new Deleted(gone != null ? gone : p, System.currentTimeMillis()));
+              remember(p.metadata().uid(), gone != null ? gone : p);
             }
           }
         }
@@ -177,14 +218,19 @@ public final class PodWatcher implements PodResolver {
     return p.spec() != null && nodeName.equals(p.spec().nodeName()) && p.metadata() != null;
   }
 
-  /** True once the first list of the node's pods is in. */
   @Override
   public String liveProblem() {
     return !closed && !thread.isAlive() ? "the pod watch has stopped" : null;
   }
 
+  /** True once the first list of the node's pods is in. */
   public boolean synced() {
     return synced;
+  }
+
+  /** Deleted pods remembered (for tests and the memory budget). */
+  int deletedRemembered() {
+    return deleted.size();
   }
 
   /** Pods kept (this node's). */

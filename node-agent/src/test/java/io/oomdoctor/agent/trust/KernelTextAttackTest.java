@@ -155,4 +155,92 @@ class KernelTextAttackTest {
     assertThat(a.podUid).isEqualTo(POD_A);
     assertThat(a.containerId).isEqualTo(CID_A);
   }
+
+  /** The real report with its oom-kill summary replaced by {@code summary}. */
+  static List<String> withSummary(String summary) throws IOException {
+    List<String> out = new ArrayList<>();
+    for (String l : realReport()) {
+      out.add(
+          l.contains("oom-kill:") ? l.substring(0, l.indexOf(';') + 1) + "oom-kill:" + summary : l);
+    }
+    return out;
+  }
+
+  @Test
+  void aCpusetNamedLikeTheSummaryKeysCannotMakeAHostOom() throws IOException {
+    // With cpuset enabled below its container, a process names its cpuset cgroup; the kernel
+    // prints that name as cpuset=, before the OOM cgroup.
+    String real = "/sandbox/kubepods/burstable/pod" + POD_A + "/" + CID_A;
+    for (String cpuset :
+        List.of(
+            "c,mems_allowed=0,oom_memcg=kubepods,task_memcg=kubepods,task=Q",
+            "c,mems_allowed=0,global_oom")) {
+      OomReport r =
+          parse(
+                  withSummary(
+                      "constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset="
+                          + cpuset
+                          + ",mems_allowed=0,oom_memcg="
+                          + real
+                          + ",task_memcg="
+                          + real
+                          + ",task=alloc,pid=15236,uid=0"))
+              .get(0);
+      assertThat(r.constraintDetails.get("cpuset")).as(cpuset).isEqualTo(cpuset);
+      assertThat(r.constraintDetails).as(cpuset).doesNotContainKey("global_oom");
+      assertThat(r.oomMemcg).as(cpuset).isEqualTo(real);
+      assertThat(r.taskMemcg).as(cpuset).isEqualTo(real);
+      assertThat(r.kind).isEqualTo("cgroup");
+      Attribution a = PathAttribution.of(r);
+      assertThat(a.limitScope).as(cpuset).isEqualTo("container");
+      assertThat(a.containerId).as(cpuset).isEqualTo(CID_A);
+    }
+  }
+
+  @Test
+  void aSummaryNoSplitOfWhichTheKernelCouldPrintIsNotBelieved() throws IOException {
+    // The victim's cgroup outside the OOM cgroup: no kernel prints that.
+    OomReport r =
+        parse(
+                withSummary(
+                    "constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0"
+                        + ",oom_memcg=/kubepods/burstable/pod"
+                        + POD_B
+                        + "/"
+                        + CID_B
+                        + ",task_memcg=/kubepods/burstable/pod"
+                        + POD_A
+                        + "/"
+                        + CID_A
+                        + ",task=alloc,pid=15236,uid=0"))
+            .get(0);
+    assertThat(r.complete).isFalse();
+    assertThat(r.incompleteReason).contains("oom-kill summary line could not be read");
+    assertThat(r.constraintDetails).isNull();
+  }
+
+  @Test
+  void anOldKernelsTaskInLineIsSplitOnlyWhereTheVictimLiesInsideTheLimit() {
+    // Kernels before 4.19. Directories the container made below its own, named so that the path
+    // holds the line's own words and another pod's path.
+    String a = "/kubepods/burstable/pod" + POD_A + "/" + CID_A;
+    String victim =
+        a + "/q killed as a result of limit of /kubepods/burstable/pod" + POD_B + "/" + CID_B;
+    List<OomReport> out = new ArrayList<>();
+    OomReportParser parser = OomReportParser.collecting(out::add);
+    for (String raw :
+        List.of(
+            "4,1,100,-;q invoked oom-killer: gfp_mask=0xd0, order=0, oom_score_adj=0",
+            "6,2,101,-;Task in " + victim + " killed as a result of limit of " + victim,
+            "6,3,102,-;memory: usage 65536kB, limit 65536kB, failcnt 3",
+            "3,4,103,-;Memory cgroup out of memory: Kill process 77 (q) score 999 or sacrifice child",
+            "3,5,104,-;Killed process 77 (q) total-vm:1000kB, anon-rss:900kB, file-rss:0kB")) {
+      KmsgRecordParser.parse(raw).lines(null).forEach(parser::accept);
+    }
+    parser.flush();
+    OomReport r = out.get(0);
+    assertThat(r.taskMemcg).isEqualTo(victim);
+    assertThat(r.oomMemcg).isEqualTo(victim);
+    assertThat(PathAttribution.of(r).podUid).isEqualTo(POD_A);
+  }
 }

@@ -144,4 +144,25 @@ class LoneKillLineAttackTest {
     assertThat(s.attribution.podUid).isEqualTo(POD + "02");
     assertThat(s.attribution.method).isEqualTo(Attribution.METHOD_PROC);
   }
+
+  @Test
+  void aFullReportOfAKillBelowAContainerIsAccountedAtTheContainer() throws IOException {
+    // On cgroup v2 a container's counter also counts the kills in cgroups it made below its own.
+    Path a = container("01", 'a', 0);
+    Path b = container("02", 'b', 0);
+    start();
+    kills(a, 1);
+    OomReport full = new OomReport();
+    full.kind = OomReport.KIND_CGROUP;
+    full.complete = true;
+    full.pid = ++pid;
+    full.seq = (long) pid;
+    full.taskMemcg = tree.kernelPath(a) + "/worker-pool";
+    full.oomMemcg = full.taskMemcg;
+    assembler.assemble(full, System.currentTimeMillis());
+    kills(b, 1);
+    assertThat(loneLine().attribution.podUid)
+        .as("a's rise was the full report's, so only b's is left for the lone line")
+        .isEqualTo(POD + "02");
+  }
 }
