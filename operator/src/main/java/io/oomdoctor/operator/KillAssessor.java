@@ -45,7 +45,8 @@ final class KillAssessor {
     this.diagnosis = diagnosis;
   }
 
-  Assessment assess(OomKill kill) {
+  Assessment assess(OomKill cached) {
+    OomKill kill = observer.evidence(cached);
     KillObserver.Observation o = observer.observe(kill);
     KillValidator.Trust trust = validator.validate(kill, o);
     if (!trust.reason().diagnosed()) {

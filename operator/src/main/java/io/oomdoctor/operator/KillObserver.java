@@ -33,6 +33,23 @@ final class KillObserver {
     this.workloads = workloads;
   }
 
+  /**
+   * The OomKill with all its evidence, read from the API server (the caches keep a pruned copy);
+   * the given one when it is gone or has been replaced by another of the same name.
+   */
+  OomKill evidence(OomKill kill) {
+    OomKill full =
+        client
+            .resources(OomKill.class)
+            .inNamespace(kill.getMetadata().getNamespace())
+            .withName(kill.getMetadata().getName())
+            .get();
+    return full != null
+            && java.util.Objects.equals(full.getMetadata().getUid(), kill.getMetadata().getUid())
+        ? full
+        : kill;
+  }
+
   Observation observe(OomKill kill) {
     String ns = kill.getMetadata().getNamespace();
     PodReference ref = kill.getSpec() == null ? null : kill.getSpec().pod;

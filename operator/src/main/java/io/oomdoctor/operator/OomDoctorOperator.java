@@ -43,6 +43,7 @@ public final class OomDoctorOperator implements AutoCloseable {
     operator.register(
         new OomKillReconciler(client, settings, metrics, clock, assessor, verdicts),
         c -> {
+          c.withItemStore(new PrunedKillStore()).withInformerListLimit(PrunedKillStore.LIST_LIMIT);
           if (namespaces.length > 0) {
             c.settingNamespaces(namespaces);
           }

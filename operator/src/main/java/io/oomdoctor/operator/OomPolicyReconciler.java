@@ -75,6 +75,8 @@ public class OomPolicyReconciler implements Reconciler<OomPolicy> {
     kills =
         new InformerEventSource<>(
             InformerEventSourceConfiguration.from(OomKill.class, OomPolicy.class)
+                .withItemStore(new PrunedKillStore())
+                .withInformerListLimit(PrunedKillStore.LIST_LIMIT)
                 // From this process's verdict, never from the kill's status.
                 .withSecondaryToPrimaryMapper(
                     k -> {

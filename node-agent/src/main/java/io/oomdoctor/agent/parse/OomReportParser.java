@@ -455,6 +455,9 @@ public final class OomReportParser {
               + ")?"
               + ")$");
 
+  private static final Pattern SUMMARY_CONSTRAINT =
+      Pattern.compile("^constraint=(CONSTRAINT_[A-Z_]+)(?:,|$)");
+
   /** Longest summary read; longer ones are not split at all (their paths are made up). */
   private static final int MAX_SUMMARY = 2048; // the kernel's own line limit is 1 KiB
 
@@ -466,8 +469,15 @@ public final class OomReportParser {
     Map<String, String> kv = new LinkedHashMap<>();
     Matcher m = body.length() <= MAX_SUMMARY ? SUMMARY.matcher(body) : null;
     if (m == null || !m.matches()) {
+      // Cut short (a pasted log, a lost record) or not a form the kernel prints: only its first
+      // field, which nothing but the kernel writes, is taken.
       markIncomplete("the oom-kill summary line could not be read: " + abbreviate(body));
-      garbled++;
+      Matcher first = SUMMARY_CONSTRAINT.matcher(body);
+      if (first.find()) {
+        r.constraint = first.group(1);
+        r.kind =
+            "CONSTRAINT_MEMCG".equals(r.constraint) ? OomReport.KIND_CGROUP : OomReport.KIND_GLOBAL;
+      }
       return;
     }
     kv.put("constraint", m.group("constraint"));
