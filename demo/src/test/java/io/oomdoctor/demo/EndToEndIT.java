@@ -16,6 +16,7 @@ import io.oomdoctor.model.OomKill;
 import io.oomdoctor.model.OomPolicy;
 import io.oomdoctor.model.OomPolicySpec;
 import io.oomdoctor.model.Recommendation;
+import io.oomdoctor.model.evidence.Repeats;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -325,8 +326,11 @@ class EndToEndIT {
           .atMost(WAIT)
           .until(
               () ->
-                  e.kills(NS).filter(EndToEnd.ofPod("burst-")).count()
-                              + e.kills(LocalCluster.AGENT_NAMESPACE).count()
+                  java.util.stream.Stream.concat(
+                                  e.kills(NS).filter(EndToEnd.ofPod("burst-")),
+                                  e.kills(LocalCluster.AGENT_NAMESPACE))
+                              .mapToInt(k -> Repeats.count(k.getSpec().repeats))
+                              .sum()
                           >= 50
                       || !e.kubeletAndAgentBusy());
       Thread.sleep(2000);
@@ -370,13 +374,17 @@ class EndToEndIT {
                           + pod.getMetadata().getName()));
       // Lone kill lines (the kernel's rate-limited form) name no cgroup: each is attributed when
       // exactly one container's oom_kill counter rose, else reported unattributed, never guessed.
+      // Under a storm the agent may count several kills of one container into one OomKill
+      // (spec.repeats, at its write rate): every kill is counted once all the same.
       List<OomKill> unattributed = e.kills(LocalCluster.AGENT_NAMESPACE).toList();
-      assertThat(kills.size() + unattributed.size()).as("every kill once").isEqualTo(50);
+      int attributed = kills.stream().mapToInt(k -> Repeats.count(k.getSpec().repeats)).sum();
+      int others = unattributed.stream().mapToInt(k -> Repeats.count(k.getSpec().repeats)).sum();
+      assertThat(attributed + others).as("every kill once").isEqualTo(50);
       assertThat(
               java.util.stream.Stream.concat(kills.stream(), unattributed.stream())
                   .map(k -> k.getSpec().report.seq)
                   .distinct())
-          .hasSize(50);
+          .hasSize(kills.size() + unattributed.size());
       assertThat(unattributed)
           .allSatisfy(
               k -> {
@@ -384,7 +392,7 @@ class EndToEndIT {
                 assertThat(k.getSpec().pod).isNull();
                 assertThat(k.getSpec().attribution.method).isNull();
               });
-      assertThat(kills.size()).as("most kills attributed").isGreaterThanOrEqualTo(40);
+      assertThat(attributed).as("most kills attributed").isGreaterThanOrEqualTo(40);
       long rateLimited =
           kills.stream().filter(k -> Boolean.FALSE.equals(k.getSpec().report.complete)).count();
       System.out.println(
@@ -406,7 +414,6 @@ class EndToEndIT {
                   assertThat(k.getSpec().attribution.podUid)
                       .isEqualTo(k.getSpec().pod.uid)
                       .isEqualTo(k.getMetadata().getLabels().get(OomKill.LABEL_POD_UID)));
-      int attributed = kills.size();
       List<Event> events =
           e.k.v1().events().inNamespace(NS).list().getItems().stream()
               .filter(ev -> "OOMKilled".equals(ev.getReason()))

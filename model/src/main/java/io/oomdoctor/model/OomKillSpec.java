@@ -9,6 +9,7 @@ import io.oomdoctor.model.evidence.MemoryTrend;
 import io.oomdoctor.model.evidence.OomReport;
 import io.oomdoctor.model.evidence.PodReference;
 import io.oomdoctor.model.evidence.ProcessSnapshot;
+import io.oomdoctor.model.evidence.Repeats;
 import java.util.List;
 
 /**
@@ -53,6 +54,11 @@ public class OomKillSpec {
 
   @JsonPropertyDescription("The container's processes at the agent's last look before the kill.")
   public ProcessSnapshot processes;
+
+  @JsonPropertyDescription(
+      "Kills of the same container this OomKill stands for, when the agent coalesced them (an"
+          + " OOM storm); absent for a single kill.")
+  public Repeats repeats;
 
   @JsonPropertyDescription("Version of the agent that wrote this.")
   @Size(max = Bounds.WORD)

@@ -67,6 +67,22 @@ public final class EventRecorder {
       String aggregationKey,
       String occurrence,
       String message) {
+    return record(namespace, involved, type, reason, aggregationKey, occurrence, message, 1);
+  }
+
+  /**
+   * As {@link #record(String, ObjectReference, String, String, String, String, String)}, for an
+   * occurrence that stands for {@code times} of them (an OomKill the agent coalesced kills into).
+   */
+  public Event record(
+      String namespace,
+      ObjectReference involved,
+      String type,
+      String reason,
+      String aggregationKey,
+      String occurrence,
+      String message,
+      int times) {
     String key =
         hash(
             involved.getKind()
@@ -104,7 +120,7 @@ public final class EventRecorder {
         counted.remove(0);
       }
       e.getMetadata().getAnnotations().put(COUNTED_ANNOTATION, String.join(",", counted));
-      e.setCount(e.getCount() == null ? 2 : e.getCount() + 1);
+      e.setCount((e.getCount() == null ? 1 : e.getCount()) + times);
       e.setLastTimestamp(nowText);
       e.setMessage(message);
       try {
@@ -112,7 +128,8 @@ public final class EventRecorder {
       } catch (KubernetesClientException ex) {
         if (ex.getCode() == 409 || ex.getCode() == 404) {
           LOG.debug("Event {} changed meanwhile; recording again", e.getMetadata().getName());
-          return record(namespace, involved, type, reason, aggregationKey, occurrence, message);
+          return record(
+              namespace, involved, type, reason, aggregationKey, occurrence, message, times);
         }
         throw ex;
       }
@@ -136,7 +153,7 @@ public final class EventRecorder {
             .withType(type)
             .withReason(reason)
             .withMessage(message)
-            .withCount(1)
+            .withCount(times)
             .withFirstTimestamp(nowText)
             .withLastTimestamp(nowText)
             .withNewSource()

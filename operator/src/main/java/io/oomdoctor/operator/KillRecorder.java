@@ -13,6 +13,7 @@ import io.oomdoctor.model.OomKillSpec;
 import io.oomdoctor.model.OomKillStatus;
 import io.oomdoctor.model.Text;
 import io.oomdoctor.model.evidence.OomReport;
+import io.oomdoctor.model.evidence.Repeats;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -117,14 +118,15 @@ final class KillRecorder {
     String ns = kill.getMetadata().getNamespace();
     String name = kill.getMetadata().getName();
     TrustReason trust = a.trust().reason();
+    OomKillSpec spec = kill.getSpec();
+    int times = Repeats.count(spec == null ? null : spec.repeats);
     if (a.diagnosis() == null) {
       LOG.warn("OomKill {}/{} is not trusted: {}", ns, name, status.summary);
       if (firstLook) {
-        metrics.killDiagnosed(ns, null, null, trust.name());
+        metrics.killDiagnosed(ns, null, null, trust.name(), times);
       }
       return status;
     }
-    OomKillSpec spec = kill.getSpec();
     String message = Text.printable(message(spec, status, a.diagnosis()));
     String container = trust == TrustReason.Verified ? spec.pod.container : null;
     Pod pod = a.observation().pod();
@@ -136,7 +138,8 @@ final class KillRecorder {
           REASON,
           (container == null ? "" : container) + "/" + status.cause,
           name,
-          message);
+          message,
+          times);
     } else if (trust == TrustReason.PodGone) {
       // Nowhere else: the Event stays with the evidence, in the OomKill's own namespace.
       events.record(
@@ -151,7 +154,8 @@ final class KillRecorder {
           REASON,
           status.cause,
           name,
-          message);
+          message,
+          times);
     }
     boolean fromSystem = trust == TrustReason.NoPod && Objects.equals(ns, systemNamespace);
     if (a.diagnosis().cause() == Cause.HostOom
@@ -178,7 +182,11 @@ final class KillRecorder {
     }
     if (firstLook) {
       metrics.killDiagnosed(
-          ns, a.workload() == null ? null : a.workload().toString(), container, status.cause);
+          ns,
+          a.workload() == null ? null : a.workload().toString(),
+          container,
+          status.cause,
+          times);
     }
     LOG.info("{}/{}: {}", ns, name, message);
     return status;
@@ -198,6 +206,7 @@ final class KillRecorder {
         a.workloadUid(),
         spec.pod == null ? null : spec.pod.container,
         status.policy,
+        Repeats.count(spec.repeats),
         status.cause,
         status.recommendedLimitBytes,
         status.fix,
@@ -245,6 +254,13 @@ final class KillRecorder {
           "node".equals(spec.limit)
               ? " by the node's kernel (host OOM)"
               : " at limit " + spec.limit);
+    }
+    int times = Repeats.count(spec.repeats);
+    if (times > 1) {
+      sb.append(", with ")
+          .append(times - 1)
+          .append(" more kills of it up to ")
+          .append(spec.repeats.lastTimestamp == null ? "now" : spec.repeats.lastTimestamp);
     }
     sb.append(". Cause: ").append(status.cause).append(". ");
     sb.append(d.explain());

@@ -21,6 +21,7 @@ final class KillVerdicts {
    * @param workload the workload resolved from live objects (null unless verified)
    * @param workloadUid the UID of that workload object as resolved (null for kinds not read)
    * @param container the container name the kill was attributed to
+   * @param kills how many kills the OomKill stands for (more than one when the agent coalesced)
    * @param statusFingerprint of the status the operator wrote, to notice one written by another
    */
   record Verdict(
@@ -33,6 +34,7 @@ final class KillVerdicts {
       String workloadUid,
       String container,
       String policy,
+      int kills,
       String cause,
       Long recommendedLimitBytes,
       String fix,

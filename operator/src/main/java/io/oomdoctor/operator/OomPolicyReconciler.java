@@ -146,7 +146,7 @@ public class OomPolicyReconciler implements Reconciler<OomPolicy> {
         }
       }
     }
-    status.killsSeen = mine.size();
+    status.killsSeen = mine.stream().mapToInt(KillVerdicts.Verdict::kills).sum();
     status.workloads = groups.size();
     status.recommendationCount = status.recommendations.size();
     status.conditions =

@@ -35,6 +35,12 @@ public final class OperatorMetrics {
    * stream of kills (or forged ones) can grow the registry without bound.
    */
   public void killDiagnosed(String namespace, String workload, String container, String cause) {
+    killDiagnosed(namespace, workload, container, cause, 1);
+  }
+
+  /** Counts {@code kills} diagnosed kills at once (an OomKill that stands for several). */
+  public void killDiagnosed(
+      String namespace, String workload, String container, String cause, int kills) {
     String ns = label(namespace);
     String w = label(workload);
     String c = label(container);
@@ -52,7 +58,7 @@ public final class OperatorMetrics {
         .description("OOM kills diagnosed, by namespace, workload, container and cause")
         .tags("namespace", ns, "workload", w, "container", c, "cause", k)
         .register(registry)
-        .increment();
+        .increment(kills);
   }
 
   private static String label(String v) {

@@ -53,7 +53,7 @@ final class RecommendationMaker {
     r.fix = latest.fix();
     r.lastKill = latest.name();
     r.lastKillTime = latest.lastKillTime();
-    r.kills = killsOfContainer.size();
+    r.kills = killsOfContainer.stream().mapToInt(KillVerdicts.Verdict::kills).sum();
     r.applied = false;
     status.recommendations.add(r);
     if (object == null) {

@@ -109,6 +109,35 @@ class OomKillReconcilerTest {
   }
 
   @Test
+  void anOomKillThatStandsForSeveralKillsCountsThemAll() {
+    try (Cluster c = new Cluster().startOperator()) {
+      Pod pod = c.deployment("shop", "web", "app", "64Mi", null);
+      c.policy("shop", "web", Cluster.spec(OomPolicySpec.Mode.Recommend, "web"));
+      OomKillSpec e = Cluster.evidence("leak");
+      e.repeats = new io.oomdoctor.model.evidence.Repeats();
+      e.repeats.count = 7;
+      e.repeats.firstTimestamp = "2026-12-02T06:00:00Z";
+      e.repeats.lastTimestamp = "2026-12-02T06:00:30Z";
+      OomKill k = diagnosed(c, c.kill(pod, "app", e));
+      assertThat(c.events("shop", "Pod", pod.getMetadata().getName()))
+          .singleElement()
+          .satisfies(
+              ev -> {
+                assertThat(ev.getCount()).isEqualTo(7);
+                assertThat(ev.getMessage())
+                    .contains("with 6 more kills of it up to 2026-12-02T06:00:30Z");
+              });
+      assertThat(c.registry.find("oomdoctor_kills").counter().count()).isEqualTo(7.0);
+      await()
+          .atMost(WAIT)
+          .until(
+              () -> c.getPolicy("shop", "web"),
+              p -> p.getStatus() != null && Integer.valueOf(7).equals(p.getStatus().killsSeen));
+      assertThat(k.getStatus().cause).isEqualTo("MemoryLeak");
+    }
+  }
+
+  @Test
   void aKillWithoutAPolicyIsStillDiagnosed() {
     try (Cluster c = new Cluster().startOperator()) {
       Pod pod = c.deployment("shop", "web", "app", "64Mi", null);

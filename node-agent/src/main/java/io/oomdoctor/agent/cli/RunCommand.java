@@ -28,6 +28,8 @@ final class RunCommand {
   private final int metricsPort;
   private final boolean readEnvironment;
   private final int queueCapacity;
+  private final int apiQps;
+  private final int apiBurst;
   private final boolean podFieldSelector;
 
   static Options options(Function<String, String> env) {
@@ -74,7 +76,20 @@ final class RunCommand {
             "N",
             "OOMDOCTOR_QUEUE_CAPACITY",
             "1000",
-            "Kills held while the API server is unreachable.")
+            "OomKills held while the API server is unreachable (also at most 4 MiB of them).")
+        .value(
+            "--api-qps",
+            "N",
+            "OOMDOCTOR_API_QPS",
+            "5",
+            "OomKills created per second at most, in the long run; while one waits its turn,"
+                + " further kills of its container are counted into it (spec.repeats).")
+        .value(
+            "--api-burst",
+            "N",
+            "OOMDOCTOR_API_BURST",
+            "10",
+            "OomKills created at once after a quiet spell.")
         .flag(
             "--pod-field-selector",
             "OOMDOCTOR_POD_FIELD_SELECTOR",
@@ -94,6 +109,8 @@ final class RunCommand {
     this.metricsPort = o.integer("--metrics-port");
     this.readEnvironment = o.bool("--read-environment");
     this.queueCapacity = o.integer("--queue-capacity");
+    this.apiQps = o.integer("--api-qps");
+    this.apiBurst = o.integer("--api-burst");
     this.podFieldSelector = o.bool("--pod-field-selector");
   }
 
@@ -101,6 +118,10 @@ final class RunCommand {
     String problem = host.check();
     if (problem != null) {
       System.err.println("oomdoctor-agent: " + problem);
+      return 2;
+    }
+    if (apiQps < 1 || apiBurst < 1) {
+      System.err.println("oomdoctor-agent: --api-qps and --api-burst must be at least 1");
       return 2;
     }
     if (interval.isNegative() || interval.isZero()) {
@@ -116,7 +137,15 @@ final class RunCommand {
       pods = new PodWatcher(api, node, podFieldSelector);
       out =
           new KubernetesExporter(
-              api, namespace, queueCapacity, Duration.ofSeconds(1), Duration.ofMinutes(1), metrics);
+              api,
+              namespace,
+              queueCapacity,
+              KubernetesExporter.DEFAULT_MAX_QUEUED_BYTES,
+              apiQps,
+              apiBurst,
+              Duration.ofSeconds(1),
+              Duration.ofMinutes(1),
+              metrics);
     } else {
       out = new StdoutExporter(System.out, metrics);
     }

@@ -3,35 +3,56 @@ package io.oomdoctor.agent.export;
 import io.oomdoctor.agent.kube.KubeConnection;
 import io.oomdoctor.agent.metrics.AgentMetrics;
 import io.oomdoctor.model.OomKill;
+import io.oomdoctor.model.OomKillSpec;
+import io.oomdoctor.model.evidence.Repeats;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.concurrent.BlockingDeque;
-import java.util.concurrent.LinkedBlockingDeque;
-import java.util.concurrent.TimeUnit;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Creates each kill as an OomKill resource. One worker thread drains a queue bounded in kills and
- * in bytes; while the API server is unreachable or failing, the head of the queue is retried with
- * exponential backoff and nothing behind it is lost. A full queue refuses new kills with a count
- * and an error log — never silently. A 409 means the same kernel record was already reported (agent
- * restart): done. An answer that retrying cannot change (400, 413, 422, or a 500 that says the
- * request is too large) is answered once with the kill shrunk to its essentials; refused again, the
- * kill is dropped with a count and an error log, so that no kill can block the ones behind it.
+ * Creates each kill as an OomKill resource, at a bounded rate (a token bucket, as the kubelet's
+ * client has): the first kills of a storm go out at once, the rest at the rate. While a container's
+ * kill waits its turn, further kills of that container are counted into it ({@code spec.repeats}:
+ * how many, first and last time, PIDs) rather than queued, so that an OOM storm gives one OomKill
+ * per container and rate interval, and every kill is still counted.
+ *
+ * <p>One worker drains a queue bounded in kills and in bytes; while the API server is unreachable
+ * or failing, the head is retried with exponential backoff and nothing behind it is lost. A full
+ * queue refuses new kills with a count and an error log — never silently. A 409 means the same
+ * kernel record was already reported (agent restart): done. An answer that retrying cannot change
+ * (400, 413, 422, or a 500 that says the request is too large) is answered once with the kill
+ * shrunk to its essentials; refused again, the kill is dropped with a count and an error log, so
+ * that no kill can block the ones behind it.
  */
 public final class KubernetesExporter implements Exporter {
   private static final Logger LOG = LoggerFactory.getLogger(KubernetesExporter.class);
 
-  private record Item(OomKill kill, Runnable delivered, long bytes) {}
+  /** One OomKill to create, standing for one or more kills of one container. */
+  private static final class Item {
+    final OomKill kill;
+    final String key;
+    final long bytes;
+    final List<Runnable> delivered = new ArrayList<>(1);
 
-  /** The API server answered that the object is invalid: retrying cannot help. */
+    Item(OomKill kill, String key, long bytes, Runnable delivered) {
+      this.kill = kill;
+      this.key = key;
+      this.bytes = bytes;
+      this.delivered.add(delivered);
+    }
+  }
+
+  /** The API server answered that the object is invalid or too large: retrying cannot help. */
   private static final class Refused extends Exception {
-    final int code;
-
     Refused(int code, String body) {
       super("HTTP " + code + ": " + abbreviate(body));
-      this.code = code;
     }
   }
 
@@ -48,22 +69,33 @@ public final class KubernetesExporter implements Exporter {
   private static final String PATH =
       "/apis/" + OomKill.GROUP + "/" + OomKill.VERSION + "/namespaces/%s/oomkills";
 
+  /** Bytes of OomKill bodies the queue holds at most (about 400 bounded kills). */
+  public static final long DEFAULT_MAX_QUEUED_BYTES = 4L << 20;
+
+  /** OomKills created per second in the long run, and at once after a quiet spell. */
+  public static final double DEFAULT_QPS = 5;
+
+  public static final int DEFAULT_BURST = 10;
+
   private final KubeConnection api;
   private final String fallbackNamespace;
   private final AgentMetrics metrics;
   private final Duration initialBackoff;
   private final Duration maxBackoff;
-  private final BlockingDeque<Item> queue;
+  private final int capacity;
   private final long maxQueuedBytes;
-  private final java.util.concurrent.atomic.AtomicLong queuedBytes =
-      new java.util.concurrent.atomic.AtomicLong();
+  private final TokenBucket rate;
+
+  private final Object lock = new Object();
+  private final ArrayDeque<Item> queue = new ArrayDeque<>(); // guarded by lock
+  private final Map<String, Item> waiting = new HashMap<>(); // by container; guarded by lock
+  private long queuedBytes; // guarded by lock
+  private int pendingKills; // guarded by lock
+
   private final Thread worker;
   private volatile boolean closed;
   private volatile long lastLoopNanos = System.nanoTime();
 
-  /**
-   * @param fallbackNamespace where kills without a pod (or whose namespace is gone) are written
-   */
   public KubernetesExporter(
       KubeConnection api,
       String fallbackNamespace,
@@ -76,33 +108,36 @@ public final class KubernetesExporter implements Exporter {
         fallbackNamespace,
         capacity,
         DEFAULT_MAX_QUEUED_BYTES,
+        DEFAULT_QPS,
+        DEFAULT_BURST,
         initialBackoff,
         maxBackoff,
         metrics);
   }
 
-  /** Bytes of OomKill bodies the queue holds at most (about 400 bounded kills). */
-  public static final long DEFAULT_MAX_QUEUED_BYTES = 4L << 20;
-
   /**
    * @param maxQueuedBytes the queue refuses a kill that would take it past this many bytes of
    *     OomKill bodies
+   * @param qps OomKills created per second in the long run; {@code burst} at once
    */
   public KubernetesExporter(
       KubeConnection api,
       String fallbackNamespace,
       int capacity,
       long maxQueuedBytes,
+      double qps,
+      int burst,
       Duration initialBackoff,
       Duration maxBackoff,
       AgentMetrics metrics) {
-    this.maxQueuedBytes = maxQueuedBytes;
     this.api = api;
     this.fallbackNamespace = fallbackNamespace;
+    this.capacity = capacity;
+    this.maxQueuedBytes = maxQueuedBytes;
+    this.rate = new TokenBucket(qps, burst);
     this.metrics = metrics;
     this.initialBackoff = initialBackoff;
     this.maxBackoff = maxBackoff;
-    this.queue = new LinkedBlockingDeque<>(capacity);
     this.worker = new Thread(this::drain, "oomkill-exporter");
     this.worker.setDaemon(true);
     this.worker.start();
@@ -113,19 +148,64 @@ public final class KubernetesExporter implements Exporter {
     if (kill.getMetadata().getNamespace() == null) {
       kill.getMetadata().setNamespace(fallbackNamespace);
     }
-    long bytes = Json.body(kill).length();
-    boolean fits = queuedBytes.addAndGet(bytes) <= maxQueuedBytes;
-    if (!fits || !queue.offerLast(new Item(kill, delivered, bytes))) {
-      queuedBytes.addAndGet(-bytes);
-      metrics.exportDropped(AgentMetrics.DROPPED_QUEUE_FULL);
-      LOG.error(
-          "Export queue full ({} kills, {} bytes waiting): dropped OomKill {} of pod {}; the API"
-              + " server has been failing for a while",
-          queue.size(),
-          queuedBytes.get(),
-          kill.getMetadata().getName(),
-          kill.getSpec().pod == null ? "-" : kill.getSpec().pod.name);
+    String key = key(kill);
+    synchronized (lock) {
+      Item same = waiting.get(key);
+      if (same != null) {
+        repeat(same.kill.getSpec(), kill.getSpec());
+        same.delivered.add(delivered);
+        pendingKills++;
+        metrics.exportCoalesced();
+        return;
+      }
+      long bytes = Json.body(kill).length();
+      if (queue.size() >= capacity || queuedBytes + bytes > maxQueuedBytes) {
+        metrics.exportDropped(AgentMetrics.DROPPED_QUEUE_FULL);
+        LOG.error(
+            "Export queue full ({} OomKills, {} bytes waiting): dropped OomKill {} of pod {}; the"
+                + " API server has been failing for a while",
+            queue.size(),
+            queuedBytes,
+            kill.getMetadata().getName(),
+            kill.getSpec().pod == null ? "-" : kill.getSpec().pod.name);
+        return;
+      }
+      Item item = new Item(kill, key, bytes, delivered);
+      queue.addLast(item);
+      waiting.put(key, item);
+      queuedBytes += bytes;
+      pendingKills++;
+      lock.notifyAll();
     }
+  }
+
+  /** Kills of one container (or, without one, of one kind in one namespace) coalesce. */
+  private static String key(OomKill kill) {
+    OomKillSpec s = kill.getSpec();
+    String pod = s.pod == null ? null : s.pod.uid + "/" + s.pod.container;
+    String attributed =
+        s.attribution == null ? null : s.attribution.podUid + "/" + s.attribution.containerId;
+    return kill.getMetadata().getNamespace()
+        + "|"
+        + (pod != null ? pod : attributed)
+        + "|"
+        + (s.report == null ? null : s.report.kind);
+  }
+
+  /** Counts {@code next} into {@code first}: one OomKill for both. */
+  private static void repeat(OomKillSpec first, OomKillSpec next) {
+    if (first.repeats == null) {
+      first.repeats = new Repeats();
+      first.repeats.count = 1;
+      first.repeats.firstTimestamp = first.report == null ? null : first.report.timestamp;
+      first.repeats.lastTimestamp = first.repeats.firstTimestamp;
+      if (first.report != null && first.report.pid != null) {
+        first.repeats.pids = new ArrayList<>(List.of(first.report.pid));
+      }
+    }
+    first.repeats.add(
+        next.report == null ? null : next.report.pid,
+        next.report == null ? null : next.report.timestamp);
   }
 
   /**
@@ -149,16 +229,42 @@ public final class KubernetesExporter implements Exporter {
 
   @Override
   public int pending() {
-    return queue.size();
+    synchronized (lock) {
+      return pendingKills;
+    }
+  }
+
+  /** The next OomKill to create, once one is queued and the rate allows; null when closed. */
+  private Item next() throws InterruptedException {
+    synchronized (lock) {
+      while (queue.isEmpty()) {
+        if (closed) {
+          return null;
+        }
+        lastLoopNanos = System.nanoTime();
+        lock.wait(1000);
+      }
+    }
+    // The head keeps taking kills of its container while it waits for the rate.
+    while (!rate.tryTake()) {
+      lastLoopNanos = System.nanoTime();
+      Thread.sleep(Math.max(1, rate.millisToNext()));
+    }
+    synchronized (lock) {
+      Item item = queue.pollFirst();
+      if (item != null) {
+        waiting.remove(item.key, item);
+      }
+      return item;
+    }
   }
 
   private void drain() {
     long backoff = initialBackoff.toMillis();
     while (!closed) {
       Item item;
-      lastLoopNanos = System.nanoTime();
       try {
-        item = queue.pollFirst(1, TimeUnit.SECONDS);
+        item = next();
       } catch (InterruptedException e) {
         return;
       }
@@ -198,22 +304,31 @@ public final class KubernetesExporter implements Exporter {
           try {
             Thread.sleep(backoff);
           } catch (InterruptedException ie) {
-            queue.offerFirst(item);
+            requeue(item);
             return;
           }
           backoff = Math.min(maxBackoff.toMillis(), backoff * 2);
         } catch (InterruptedException ie) {
-          queue.offerFirst(item);
+          requeue(item);
           return;
         }
       }
       if (!done) {
-        queue.offerFirst(item); // closing: leave it for the count in pending()
-      } else {
-        queuedBytes.addAndGet(-item.bytes);
-        backoff = initialBackoff.toMillis();
-        item.delivered.run();
+        requeue(item); // closing: leave it for the count in pending()
+        continue;
       }
+      synchronized (lock) {
+        queuedBytes -= item.bytes;
+        pendingKills -= item.delivered.size();
+      }
+      backoff = initialBackoff.toMillis();
+      item.delivered.forEach(Runnable::run);
+    }
+  }
+
+  private void requeue(Item item) {
+    synchronized (lock) {
+      queue.addFirst(item);
     }
   }
 
@@ -250,7 +365,7 @@ public final class KubernetesExporter implements Exporter {
 
   /** etcd's and the API server's words for an object over their size limits. */
   private static boolean tooLarge(String body) {
-    String b = body == null ? "" : body.toLowerCase(java.util.Locale.ROOT);
+    String b = body == null ? "" : body.toLowerCase(Locale.ROOT);
     return b.contains("too large") || b.contains("exceeds") || b.contains("limit is");
   }
 
@@ -261,16 +376,21 @@ public final class KubernetesExporter implements Exporter {
   @Override
   public void close() {
     closed = true;
+    synchronized (lock) {
+      lock.notifyAll();
+    }
     worker.interrupt();
     try {
       worker.join(5000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    if (!queue.isEmpty()) {
+    int left = pending();
+    if (left > 0) {
       LOG.warn(
-          "{} OomKills were not delivered before shutdown; they will be re-read from the kernel log on restart",
-          queue.size());
+          "{} kills were not delivered before shutdown; they will be re-read from the kernel log"
+              + " on restart",
+          left);
     }
   }
 }

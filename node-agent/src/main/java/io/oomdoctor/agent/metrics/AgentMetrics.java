@@ -124,6 +124,16 @@ public final class AgentMetrics {
       "Kills not delivered, by reason: queue-full (the API server was failing for long), refused"
           + " (the API server refused the kill even shrunk to its essentials)";
 
+  /** A kill counted into an OomKill of the same container that was waiting to be created. */
+  public void exportCoalesced() {
+    counter(
+            "oomdoctor.agent.exports.coalesced",
+            "Kills counted into a waiting OomKill of the same container (spec.repeats) instead of"
+                + " one of their own",
+            "")
+        .add(1);
+  }
+
   public void exportDropped(String reason) {
     counter(DROPPED, DROPPED_HELP, labels("reason", reason)).add(1);
   }

@@ -9,6 +9,7 @@ import io.oomdoctor.agent.pod.PodResolver;
 import io.oomdoctor.agent.testing.MockApiServer;
 import io.oomdoctor.model.OomKill;
 import io.oomdoctor.model.evidence.OomReport;
+import io.oomdoctor.model.evidence.Repeats;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
@@ -30,7 +31,8 @@ class KubernetesExporterTest {
     r.pid = 4000 + (int) seq;
     r.process = "app";
     r.limitKb = 65536L;
-    r.oomMemcg = "/kubepods/burstable/pod0b5b2e9c-54b5-4b2f-9a5c-1d2d2d2d2d2d/abc";
+    // One pod per seq: kills of one container would be coalesced (see the storm test).
+    r.oomMemcg = String.format("/kubepods/burstable/pod0b5b2e9c-54b5-4b2f-9a5c-%012d/abc", seq);
     OomKill k =
         new EvidenceAssembler("node-a", ns, null, null, PodResolver.NONE, null).assemble(r, 0);
     return k;
@@ -44,6 +46,7 @@ class KubernetesExporterTest {
       try (KubernetesExporter exporter =
           new KubernetesExporter(api.connection(), "oomdoctor-system", 10, FAST, FAST, metrics)) {
         exporter.export(kill(7, "shop"), delivered::incrementAndGet);
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> delivered.get() == 1);
         exporter.export(
             kill(7, "shop"), delivered::incrementAndGet); // an agent restart re-reads it
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> delivered.get() == 2);
@@ -118,7 +121,7 @@ class KubernetesExporterTest {
       for (long seq = 2; seq <= 5; seq++) {
         exporter.export(kill(seq, "x"), () -> {});
       }
-      assertThat(exporter.pending()).isEqualTo(2);
+      assertThat(exporter.pending()).as("two queued and the one in flight").isEqualTo(3);
       assertThat(metrics.count("oomdoctor.agent.exports.dropped", "reason", "queue-full"))
           .isEqualTo(2);
     }
@@ -139,6 +142,8 @@ class KubernetesExporterTest {
             "oomdoctor-system",
             1000,
             3 * one + one / 2,
+            KubernetesExporter.DEFAULT_QPS,
+            KubernetesExporter.DEFAULT_BURST,
             FAST,
             Duration.ofSeconds(5),
             metrics)) {
@@ -149,7 +154,7 @@ class KubernetesExporterTest {
       for (long seq = 2; seq <= 6; seq++) {
         exporter.export(kill(seq, "x"), () -> {});
       }
-      assertThat(exporter.pending()).as("the one in flight counts until delivered").isEqualTo(2);
+      assertThat(exporter.pending()).as("the one in flight counts until delivered").isEqualTo(3);
       assertThat(metrics.count("oomdoctor.agent.exports.dropped", "reason", "queue-full"))
           .as("three fit in the bytes allowed, with room for half another")
           .isEqualTo(3);
@@ -221,5 +226,50 @@ class KubernetesExporterTest {
     assertThat(bodies.get(1)).contains("shrunk to its essentials").doesNotContain("\"anon\"");
     assertThat(metrics.count("oomdoctor.agent.exports", "result", "created")).isEqualTo(2);
     assertThat(metrics.count("oomdoctor.agent.exports.dropped", "reason", "refused")).isEqualTo(1);
+  }
+
+  @Test
+  void anOomStormGivesFewOomKillsPerContainerAtABoundedRateAndCountsEveryKill() {
+    try (MockApiServer api = MockApiServer.start()) {
+      AgentMetrics metrics = new AgentMetrics();
+      AtomicInteger delivered = new AtomicInteger();
+      int kills = 600;
+      long started = System.nanoTime();
+      try (KubernetesExporter exporter =
+          new KubernetesExporter(
+              api.connection(), "oomdoctor-system", 100, 4L << 20, 4, 2, FAST, FAST, metrics)) {
+        for (int i = 0; i < kills; i++) {
+          OomKill k = kill(1000 + i, "shop");
+          int container = i % 3; // three containers, killed over and over
+          k.getSpec().report.oomMemcg =
+              String.format("/kubepods/burstable/pod0b5b2e9c-54b5-4b2f-9a5c-%012d/abc", container);
+          k.getSpec().attribution =
+              io.oomdoctor.agent.cgroup.PathAttribution.of(k.getSpec().report);
+          k.getSpec().report.timestamp = "2026-12-02T06:00:" + String.format("%02d", i % 60) + "Z";
+          exporter.export(k, delivered::incrementAndGet);
+        }
+        Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> delivered.get() == kills);
+        assertThat(exporter.pending()).isZero();
+      }
+      double seconds = (System.nanoTime() - started) / 1e9;
+      List<OomKill> stored =
+          api.client().resources(OomKill.class).inNamespace("shop").list().getItems();
+      assertThat(stored.stream().mapToInt(k -> Repeats.count(k.getSpec().repeats)).sum())
+          .as("every kill counted")
+          .isEqualTo(kills);
+      assertThat(stored.stream().map(k -> k.getSpec().attribution.podUid).distinct())
+          .as("every container has its OomKill")
+          .hasSize(3);
+      assertThat(stored.size())
+          .as("at most the burst and the rate: %d OomKills in %.1f s", stored.size(), seconds)
+          .isLessThanOrEqualTo((int) (2 + 4 * seconds) + 1);
+      assertThat(metrics.count("oomdoctor.agent.exports.coalesced"))
+          .isEqualTo(kills - stored.size());
+      OomKill repeated =
+          stored.stream().filter(k -> k.getSpec().repeats != null).findFirst().orElseThrow();
+      assertThat(repeated.getSpec().repeats.pids).hasSizeLessThanOrEqualTo(Repeats.MAX_PIDS);
+      assertThat(repeated.getSpec().repeats.firstTimestamp)
+          .isEqualTo(repeated.getSpec().report.timestamp);
+    }
   }
 }
