@@ -2,12 +2,12 @@ package io.oomdoctor.operator;
 
 import static io.oomdoctor.operator.Cluster.WAIT;
 import static io.oomdoctor.operator.OomKillReconcilerTest.diagnosed;
+import static io.oomdoctor.operator.OomPolicyReconcilerTest.limit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.oomdoctor.model.OomKill;
 import io.oomdoctor.model.OomKillStatus;
 import io.oomdoctor.model.OomPolicy;
@@ -54,18 +54,6 @@ class TrustAttackTest {
         .filter(r -> r.workload != null && workload.equals(r.workload.name))
         .findFirst()
         .orElse(null);
-  }
-
-  static String limit(Deployment d) {
-    return d.getSpec()
-        .getTemplate()
-        .getSpec()
-        .getContainers()
-        .get(0)
-        .getResources()
-        .getLimits()
-        .get("memory")
-        .toString();
   }
 
   static List<String> conditions(OomKill k) {

@@ -27,9 +27,9 @@ import org.slf4j.LoggerFactory;
  * or failing, the head is retried with exponential backoff and nothing behind it is lost. A full
  * queue refuses new kills with a count and an error log — never silently. A 409 means the same
  * kernel record was already reported (agent restart): done. An answer that retrying cannot change
- * (400, 413, 422, or a 500 that says the request is too large) is answered once with the kill
- * shrunk to its essentials; refused again, the kill is dropped with a count and an error log, so
- * that no kill can block the ones behind it.
+ * (400, 413, 422, a 500 that says the request is too large, a 403 of a quota or an admission
+ * policy) is answered once with the kill shrunk to its essentials; refused again, the kill is
+ * dropped with a count and an error log, so that no kill can block the ones behind it.
  */
 public final class KubernetesExporter implements Exporter {
   private static final Logger LOG = LoggerFactory.getLogger(KubernetesExporter.class);
@@ -355,12 +355,25 @@ public final class KubernetesExporter implements Exporter {
           fallbackNamespace);
       kill.getMetadata().setNamespace(fallbackNamespace);
       create(kill);
-    } else if (code == 400 || code == 413 || code == 422 || (code == 500 && tooLarge(r.body()))) {
+    } else if (code == 400
+        || code == 413
+        || code == 422
+        || (code == 500 && tooLarge(r.body()))
+        || (code == 403 && refusedForItself(r.body()))) {
       metrics.exportFailed("refused-" + code);
       throw new Refused(code, r.body());
     } else {
       throw new Failed(Integer.toString(code), "HTTP " + code + ": " + abbreviate(r.body()));
     }
+  }
+
+  /**
+   * A 403 that is about this object (a quota, an admission policy), not about the agent's rights:
+   * retrying it cannot help, while a missing permission may be granted and is retried.
+   */
+  private static boolean refusedForItself(String body) {
+    String b = body == null ? "" : body.toLowerCase(Locale.ROOT);
+    return b.contains("exceeded quota") || b.contains("denied request") || b.contains("denied the");
   }
 
   /** etcd's and the API server's words for an object over their size limits. */

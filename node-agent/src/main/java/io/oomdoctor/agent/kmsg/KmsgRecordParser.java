@@ -63,32 +63,20 @@ public final class KmsgRecordParser {
     return new KmsgRecord(prio, seq, usec, unescapePrintable(message), dict);
   }
 
-  /** Decodes the {@code \xNN} escapes of printable ASCII characters but the backslash. */
+  /**
+   * Decodes the {@code \xNN} escapes of printable ASCII characters but the backslash, which stays
+   * escaped so that a name cannot spell an escape of its own.
+   */
   static String unescapePrintable(String s) {
-    if (s.indexOf("\\x") < 0) {
-      return s;
-    }
-    StringBuilder sb = new StringBuilder(s.length());
-    for (int i = 0; i < s.length(); i++) {
-      char c = s.charAt(i);
-      if (c == '\\' && i + 3 < s.length() && s.charAt(i + 1) == 'x') {
-        int hi = Character.digit(s.charAt(i + 2), 16);
-        int lo = Character.digit(s.charAt(i + 3), 16);
-        int b = hi * 16 + lo;
-        // A backslash stays escaped, so that a name cannot spell an escape of its own.
-        if (hi >= 0 && lo >= 0 && b >= 0x20 && b < 0x7f && b != '\\') {
-          sb.append((char) b);
-          i += 3;
-          continue;
-        }
-      }
-      sb.append(c);
-    }
-    return sb.toString();
+    return unescape(s, b -> b >= 0x20 && b < 0x7f && b != '\\');
   }
 
   /** Decodes the kernel's {@code \xNN} escapes (used for newlines, tabs and non-ASCII bytes). */
   static String unescape(String s) {
+    return unescape(s, b -> true);
+  }
+
+  private static String unescape(String s, java.util.function.IntPredicate decode) {
     if (s.indexOf("\\x") < 0) {
       return s;
     }
@@ -98,7 +86,7 @@ public final class KmsgRecordParser {
       if (c == '\\' && i + 3 < s.length() && s.charAt(i + 1) == 'x') {
         int hi = Character.digit(s.charAt(i + 2), 16);
         int lo = Character.digit(s.charAt(i + 3), 16);
-        if (hi >= 0 && lo >= 0) {
+        if (hi >= 0 && lo >= 0 && decode.test(hi * 16 + lo)) {
           sb.append((char) (hi * 16 + lo));
           i += 3;
           continue;

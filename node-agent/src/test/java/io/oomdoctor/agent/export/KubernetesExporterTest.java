@@ -180,7 +180,10 @@ class KubernetesExporterTest {
           byte[] out =
               (code == 500
                       ? "{\"kind\":\"Status\",\"message\":\"etcdserver: request is too large\"}"
-                      : "{}")
+                      : code == 403
+                          ? "{\"kind\":\"Status\",\"message\":\"oomkills.oomdoctor.io is"
+                              + " forbidden: exceeded quota: oomkills\"}"
+                          : "{}")
                   .getBytes(java.nio.charset.StandardCharsets.UTF_8);
           ex.sendResponseHeaders(code, out.length);
           ex.getResponseBody().write(out);
@@ -193,13 +196,14 @@ class KubernetesExporterTest {
   @Test
   void aKillTooLargeForTheApiServerIsShrunkOnceThenDroppedAndBlocksNothing() throws Exception {
     List<String> bodies = new CopyOnWriteArrayList<>();
-    // Seq 1: refused whole, taken shrunk. Seq 2: refused even shrunk (500, too large). Seq 3: fine.
+    // Seq 1: refused whole, taken shrunk. Seq 2: refused even shrunk (500, too large). Seq 3: over
+    // the namespace's quota. Seq 4: fine.
     var server =
         refusingServer(
             body ->
                 body.contains("\"seq\":1,")
                     ? body.contains("shrunk to its essentials") ? 201 : 413
-                    : body.contains("\"seq\":2,") ? 500 : 201,
+                    : body.contains("\"seq\":2,") ? 500 : body.contains("\"seq\":3,") ? 403 : 201,
             bodies);
     AgentMetrics metrics = new AgentMetrics();
     List<Long> delivered = new CopyOnWriteArrayList<>();
@@ -211,21 +215,21 @@ class KubernetesExporterTest {
             FAST,
             Duration.ofSeconds(30),
             metrics)) {
-      for (long seq = 1; seq <= 3; seq++) {
+      for (long seq = 1; seq <= 4; seq++) {
         long s = seq;
         OomKill k = kill(seq, "shop");
         k.getSpec().report.memcgStats().put("anon", 1L);
         exporter.export(k, () -> delivered.add(s));
       }
-      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> delivered.size() == 3);
+      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> delivered.size() == 4);
     } finally {
       server.stop(0);
     }
-    assertThat(delivered).containsExactly(1L, 2L, 3L);
-    assertThat(bodies).hasSize(5); // 1 whole, 1 shrunk; 2 whole, 2 shrunk; 3
+    assertThat(delivered).containsExactly(1L, 2L, 3L, 4L);
+    assertThat(bodies).hasSize(7); // 1 whole, 1 shrunk; 2 whole, 2 shrunk; 3 twice; 4
     assertThat(bodies.get(1)).contains("shrunk to its essentials").doesNotContain("\"anon\"");
     assertThat(metrics.count("oomdoctor.agent.exports", "result", "created")).isEqualTo(2);
-    assertThat(metrics.count("oomdoctor.agent.exports.dropped", "reason", "refused")).isEqualTo(1);
+    assertThat(metrics.count("oomdoctor.agent.exports.dropped", "reason", "refused")).isEqualTo(2);
   }
 
   @Test
