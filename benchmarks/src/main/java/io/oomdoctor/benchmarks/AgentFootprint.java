@@ -28,16 +28,35 @@ import java.util.concurrent.TimeUnit;
  * real process) every 10 s, with one real OOM kill a minute. Reports resident memory (VmRSS over
  * time, VmHWM) and CPU (utime + stime over the measured wall time) of the agent's process.
  *
- * <p>Needs root and the cgroup v1 memory controller. Usage: {@code java -cp
- * benchmarks/target/benchmarks.jar io.oomdoctor.benchmarks.AgentFootprint [minutes]
- * [warmupSeconds]} from the repository root after {@code mvn -B package -DskipTests}.
+ * <p>Needs root and the cgroup v1 memory controller. Usage, from the repository root after {@code
+ * mvn -B package -DskipTests}: {@code java -cp benchmarks/target/benchmarks.jar
+ * io.oomdoctor.benchmarks.AgentFootprint [--minutes M] [--warmup S] [--pods N] [--annotation-kib
+ * K]} — N pods of two containers each (55 by default), each pod object carrying an annotation of K
+ * KiB (0 by default: big pod objects make big pod lists). The last line is {@code rss_max_mib=N
+ * heap_max_mib=N oom=0|1 lost=N}: the agent's peak resident memory, its peak heap (from its GC
+ * log), whether it ran out of memory (or died), and kills made but not in the API server.
  */
 public final class AgentFootprint {
-  static final int PODS = 55;
-
   public static void main(String[] args) throws Exception {
-    int minutes = args.length > 0 ? Integer.parseInt(args[0]) : 5;
-    int warmupSec = args.length > 1 ? Integer.parseInt(args[1]) : 60;
+    int minutes = 5;
+    int warmupSec = 60;
+    int pods = 55;
+    int annotationKib = 0;
+    for (int i = 0; i < args.length; i++) {
+      String v = i + 1 < args.length ? args[i + 1] : null;
+      switch (args[i]) {
+        case "--minutes" -> minutes = Integer.parseInt(v);
+        case "--warmup" -> warmupSec = Integer.parseInt(v);
+        case "--pods" -> pods = Integer.parseInt(v);
+        case "--annotation-kib" -> annotationKib = Integer.parseInt(v);
+        default -> {
+          System.err.println("AgentFootprint: unknown option " + args[i]);
+          System.exit(2);
+        }
+      }
+      i++;
+    }
+    String annotation = "x".repeat(annotationKib * 1024);
     String problem = RealKernel.unavailableReason();
     if (problem != null) {
       System.err.println("AgentFootprint needs real cgroups: " + problem);
@@ -51,7 +70,7 @@ public final class AgentFootprint {
         CgroupSandbox sandbox = CgroupSandbox.create()) {
       KubernetesClient client = api.client();
       int containers = 0;
-      for (int p = 0; p < PODS; p++) {
+      for (int p = 0; p < pods; p++) {
         String uid = CgroupSandbox.podUid();
         String qos = p % 3 == 0 ? "besteffort" : "burstable";
         PodBuilder pb =
@@ -60,6 +79,7 @@ public final class AgentFootprint {
                 .withName("app-" + p)
                 .withNamespace("bench")
                 .withUid(uid)
+                .addToAnnotations("bench/payload", annotation)
                 .endMetadata()
                 .withNewSpec()
                 .withNodeName("bench-node")
@@ -119,11 +139,13 @@ public final class AgentFootprint {
       apb.environment().put("KUBERNETES_SERVICE_HOST", "localhost");
       apb.environment().put("KUBERNETES_SERVICE_PORT", Integer.toString(relay.port()));
       apb.environment().put("OOMDOCTOR_SERVICE_ACCOUNT_DIR", sa.toString());
+      Path gcLog = state.resolve("gc.log");
+      apb.environment().put("OOMDOCTOR_JAVA_OPTS", "-Xlog:gc:file=" + gcLog);
       agent = apb.start();
       long pid = agent.pid();
       System.out.printf(
           "agent pid %d, %d containers in %d pods, warm-up %d s, measuring %d min%n",
-          pid, containers, PODS, warmupSec, minutes);
+          pid, containers, pods, warmupSec, minutes);
       Thread.sleep(warmupSec * 1000L);
 
       long cpu0 = cpuTicks(pid);
@@ -134,7 +156,7 @@ public final class AgentFootprint {
       int kills = 0;
       long end = t0 + TimeUnit.MINUTES.toNanos(minutes);
       long nextKill = t0;
-      while (System.nanoTime() < end) {
+      while (System.nanoTime() < end && agent.isAlive()) {
         if (System.nanoTime() >= nextKill) {
           oomKill(sandbox);
           kills++;
@@ -147,18 +169,27 @@ public final class AgentFootprint {
         Thread.sleep(5000);
       }
       long wallMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
-      long cpuMs = (cpuTicks(pid) - cpu0) * 10; // USER_HZ 100
+      boolean died = !agent.isAlive();
+      long cpuMs = died ? 0 : (cpuTicks(pid) - cpu0) * 10; // USER_HZ 100
       String metrics =
-          HttpClient.newHttpClient()
-              .send(
-                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + metricsPort + "/metrics"))
-                      .build(),
-                  HttpResponse.BodyHandlers.ofString())
-              .body();
-      int exported = client.resources(OomKill.class).inAnyNamespace().list().getItems().size();
+          died
+              ? ""
+              : HttpClient.newHttpClient()
+                  .send(
+                      HttpRequest.newBuilder(
+                              URI.create("http://127.0.0.1:" + metricsPort + "/metrics"))
+                          .build(),
+                      HttpResponse.BodyHandlers.ofString())
+                  .body();
+      int exported =
+          client.resources(OomKill.class).inAnyNamespace().list().getItems().stream()
+              .mapToInt(k -> io.oomdoctor.model.evidence.Repeats.count(k.getSpec().repeats))
+              .sum();
       System.out.printf(
           "RSS max %.1f MiB, mean %.1f MiB, VmHWM %.1f MiB%n",
-          maxRss / 1024.0, sumRss / 1024.0 / samples, statusKb(pid, "VmHWM:") / 1024.0);
+          maxRss / 1024.0,
+          sumRss / 1024.0 / Math.max(1, samples),
+          died ? 0 : statusKb(pid, "VmHWM:") / 1024.0);
       System.out.printf(
           "CPU %.2f millicores (%d ms over %d s)%n", cpuMs * 1000.0 / wallMs, cpuMs, wallMs / 1000);
       System.out.printf(
@@ -170,6 +201,16 @@ public final class AgentFootprint {
           exported);
       agent.destroy(); // before the API server goes, so that its going is not reported
       agent.waitFor(10, TimeUnit.SECONDS);
+      boolean oom =
+          died
+              || Files.readString(state.resolve("agent.err")).contains("OutOfMemoryError")
+              || Files.readString(state.resolve("agent.out")).contains("OutOfMemoryError");
+      System.out.printf(
+          "rss_max_mib=%d heap_max_mib=%d oom=%d lost=%d%n",
+          Math.round(maxRss / 1024.0),
+          Math.round(heapMaxMib(gcLog)),
+          oom ? 1 : 0,
+          Math.max(0, kills - exported));
     } finally {
       if (agent != null) {
         agent.destroy();
@@ -186,6 +227,26 @@ public final class AgentFootprint {
       }
       deleteTree(state);
     }
+  }
+
+  /**
+   * The largest heap occupancy the JVM's GC log shows right after a collection (the live data:
+   * "…GC(3) Pause Young … 12M->8M(20M)" is 8).
+   */
+  private static double heapMaxMib(Path gcLog) throws IOException {
+    double max = 0;
+    if (!Files.exists(gcLog)) {
+      return Double.NaN;
+    }
+    java.util.regex.Pattern p = java.util.regex.Pattern.compile("(\\d+)M->(\\d+)M\\((\\d+)M\\)");
+    for (String l : Files.readAllLines(gcLog)) {
+      java.util.regex.Matcher m = p.matcher(l);
+      if (m.find()) {
+        max =
+            Math.max(max, Math.max(Double.parseDouble(m.group(1)), Double.parseDouble(m.group(2))));
+      }
+    }
+    return max;
   }
 
   /** Removes the run's state directory (cursor, certificates, the agent's output). */

@@ -32,6 +32,7 @@ public final class HttpEndpoint implements AutoCloseable {
   }
 
   private final HttpServer server;
+  private final java.util.concurrent.ExecutorService executor;
 
   /** No liveness check: /healthz answers ok while the process serves. */
   public HttpEndpoint(int port, Supplier<String> metrics, BooleanSupplier ready)
@@ -65,14 +66,15 @@ public final class HttpEndpoint implements AutoCloseable {
           boolean ok = ready.getAsBoolean();
           reply(ex, ok ? 200 : 503, "text/plain", ok ? "ready\n" : "not ready\n");
         });
-    server.setExecutor(
+    executor =
         Executors.newFixedThreadPool(
             THREADS,
             r -> {
               Thread t = new Thread(r, "http-endpoint");
               t.setDaemon(true);
               return t;
-            }));
+            });
+    server.setExecutor(executor);
     server.start();
   }
 
@@ -93,5 +95,6 @@ public final class HttpEndpoint implements AutoCloseable {
   @Override
   public void close() {
     server.stop(0);
+    executor.shutdownNow();
   }
 }

@@ -59,10 +59,24 @@ public final class EvidenceAssembler {
     this.counters = tree == null ? null : new OomKillCounters(tree);
   }
 
+  /** Kernel time (µs since boot) of the counters' baseline; reports before it are in it. */
+  private long baselineUs;
+
   /** Takes the baseline of every container's oom_kill counter: kills before now are not ours. */
   public void baseline() {
     if (counters != null) {
+      baselineUs = uptimeUs();
       counters.baseline();
+    }
+  }
+
+  private long uptimeUs() {
+    try {
+      String up =
+          java.nio.file.Files.readString(procRoot.resolve("uptime")).trim().split("\\s+")[0];
+      return (long) (Double.parseDouble(up) * 1_000_000);
+    } catch (java.io.IOException | RuntimeException e) {
+      return 0; // unknown: every report is taken as after the baseline
     }
   }
 
@@ -99,14 +113,15 @@ public final class EvidenceAssembler {
     spec.pod = a.podUid == null ? null : pods.resolve(a.podUid, a.containerId);
     if (tree != null) {
       spec.cgroups = liveCgroups(taskPath, oomPath);
-      if (!loneLine) {
-        // A full report's kill is accounted for at its container's counter (on cgroup v2 it counts
-        // the kills below it too): a later lone kill line must not take it.
+      if (!loneLine && (r.kernelTimeUs == null || r.kernelTimeUs >= baselineUs)) {
+        // A full report's kill is accounted at its container's counter (on cgroup v2 it counts the
+        // kills below it too): a later lone kill line must not take it. A kill from before the
+        // baseline is in the baseline already.
         String container = CgroupPaths.containerPath(taskPath);
-        Long count =
-            container == null ? null : tree.reader().oomKills(tree.resolveKernelPath(container));
+        String key = container == null ? null : counters.kernelPathOf(container);
+        Long count = key == null ? null : tree.reader().oomKills(tree.resolveKernelPath(key));
         if (count != null) {
-          counters.accounted(container, count);
+          counters.accountOne(key, count);
         }
       }
       if (spec.limit == null && !spec.cgroups.isEmpty() && spec.cgroups.get(0).limitBytes != null) {
@@ -156,11 +171,14 @@ public final class EvidenceAssembler {
    */
   private Located locateLoneLine(OomReport r) {
     String method;
-    String path =
+    // /proc gives the path as the agent's cgroup namespace sees it ("/../../kubepods…" in a
+    // namespace of its own): read at the container's level, then named as the tree names it.
+    String container =
         procRoot == null
             ? null
             : CgroupPaths.containerPath(ProcCgroup.memoryPath(procRoot, Integer.toString(r.pid)));
-    if (path != null && counters != null && counters.take(path)) {
+    String path = container == null || counters == null ? null : counters.kernelPathOf(container);
+    if (path != null && counters.take(path)) {
       method = Attribution.METHOD_PROC;
     } else {
       path = counters == null ? null : counters.onlyRisen();

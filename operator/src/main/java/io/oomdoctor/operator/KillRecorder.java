@@ -109,11 +109,10 @@ final class KillRecorder {
   }
 
   /**
-   * Writes the Events (each kill is counted on its Event once, however often it is assessed) and,
-   * on the first look at a kill by any operator, counts it in the metrics; returns the status with
-   * the time it was written.
+   * Writes the Events and counts the kill in the metrics (at the first look at it); returns the
+   * status with the time it was written.
    */
-  OomKillStatus emit(KillAssessor.Assessment a, OomKillStatus status, boolean firstLook) {
+  OomKillStatus emit(KillAssessor.Assessment a, OomKillStatus status) {
     OomKill kill = a.kill();
     String ns = kill.getMetadata().getNamespace();
     String name = kill.getMetadata().getName();
@@ -122,9 +121,7 @@ final class KillRecorder {
     int times = Repeats.count(spec == null ? null : spec.repeats);
     if (a.diagnosis() == null) {
       LOG.warn("OomKill {}/{} is not trusted: {}", ns, name, status.summary);
-      if (firstLook) {
-        metrics.killDiagnosed(ns, null, null, trust.name(), times);
-      }
+      metrics.killDiagnosed(ns, null, null, trust.name(), times);
       return status;
     }
     String message = Text.printable(message(spec, status, a.diagnosis()));
@@ -180,14 +177,8 @@ final class KillRecorder {
         LOG.debug("Unreadable kill time {}", Text.printable(spec.report.timestamp));
       }
     }
-    if (firstLook) {
-      metrics.killDiagnosed(
-          ns,
-          a.workload() == null ? null : a.workload().toString(),
-          container,
-          status.cause,
-          times);
-    }
+    metrics.killDiagnosed(
+        ns, a.workload() == null ? null : a.workload().toString(), container, status.cause, times);
     LOG.info("{}/{}: {}", ns, name, message);
     return status;
   }

@@ -86,14 +86,17 @@ public class OomKillReconciler implements Reconciler<OomKill> {
     }
     KillAssessor.Assessment a = assessor.assess(kill);
     OomKillStatus status = KillRecorder.status(a, now);
-    // A kill assessed again because its status was overwritten raises no second Event; after a
-    // restart, the Events remember which kills they counted.
-    if (known == null) {
-      status = recorder.emit(a, status, kill.getStatus() == null);
+    // Events and counts only at the first look at a kill (no status yet): not again after a
+    // restart (Events expire long before kills do), nor when a status written by another is
+    // replaced.
+    if (known == null && kill.getStatus() == null) {
+      status = recorder.emit(a, status);
     }
     verdicts.put(KillRecorder.verdict(a, status));
     kill.setStatus(status);
-    prune(kill, context);
+    if (prune(kill, context)) {
+      return UpdateControl.noUpdate(); // this kill was the one too many
+    }
     return UpdateControl.patchStatus(kill).rescheduleAfter(untilExpiry(created, now));
   }
 
@@ -102,27 +105,33 @@ public class OomKillReconciler implements Reconciler<OomKill> {
     return left.isNegative() ? Duration.ofSeconds(1) : left;
   }
 
-  /** Keeps at most the configured number of OomKills per workload container. */
-  private void prune(OomKill kill, Context<OomKill> context) {
+  /**
+   * Keeps at most the configured number of OomKills per workload container, the newest; true when
+   * the kill being reconciled is among those removed.
+   */
+  private boolean prune(OomKill kill, Context<OomKill> context) {
     KillVerdicts.Verdict mine = verdicts.get(kill);
     if (mine == null || mine.workload() == null) {
-      return;
+      return false;
     }
     List<OomKill> same =
-        context
-            .getPrimaryCache()
-            .list(ns(kill))
-            .filter(k -> !name(k).equals(name(kill)))
-            .filter(
-                k -> {
-                  KillVerdicts.Verdict v = verdicts.get(k);
-                  return v != null
-                      && mine.workload().equals(v.workload())
-                      && Objects.equals(mine.container(), v.container());
-                })
+        java.util.stream.Stream.concat(
+                java.util.stream.Stream.of(kill),
+                context
+                    .getPrimaryCache()
+                    .list(ns(kill))
+                    .filter(k -> !name(k).equals(name(kill)))
+                    .filter(
+                        k -> {
+                          KillVerdicts.Verdict v = verdicts.get(k);
+                          return v != null
+                              && mine.workload().equals(v.workload())
+                              && Objects.equals(mine.container(), v.container());
+                        }))
             .sorted(Comparator.comparing((OomKill k) -> created(k, Instant.EPOCH)).reversed())
             .toList();
-    int keep = Math.max(0, settings.keepPerWorkload() - 1);
+    int keep = Math.max(1, settings.keepPerWorkload());
+    boolean self = false;
     for (OomKill old : same.subList(Math.min(keep, same.size()), same.size())) {
       LOG.info(
           "Removing {}/{}: more than {} kills kept for {}",
@@ -131,7 +140,9 @@ public class OomKillReconciler implements Reconciler<OomKill> {
           settings.keepPerWorkload(),
           mine.workload());
       delete(old);
+      self |= name(old).equals(name(kill));
     }
+    return self;
   }
 
   private void delete(OomKill kill) {

@@ -2,6 +2,7 @@ package io.oomdoctor.model.evidence;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Size;
 import io.oomdoctor.model.Bounds;
@@ -17,9 +18,13 @@ public class Repeats {
   /** PIDs kept, at most. */
   public static final int MAX_PIDS = 32;
 
+  /** Kills one OomKill can stand for, at most (the agent starts a new one long before). */
+  public static final int MAX_COUNT = 1_000_000;
+
   @JsonPropertyDescription(
       "Kills this OomKill stands for, its own included (1 when it is a single kill).")
   @Min(1)
+  @Max(MAX_COUNT)
   public Integer count;
 
   @JsonPropertyDescription("Wall-clock time of the first of them (RFC 3339).")
@@ -52,6 +57,6 @@ public class Repeats {
 
   /** The number of kills an OomKill stands for: 1 without repeats. */
   public static int count(Repeats r) {
-    return r == null || r.count == null ? 1 : Math.max(1, r.count);
+    return r == null || r.count == null ? 1 : Math.max(1, Math.min(MAX_COUNT, r.count));
   }
 }

@@ -44,11 +44,24 @@ public final class OomKillCounters {
     }
   }
 
-  /** A full report accounted for the kills of this cgroup up to its counter {@code count}. */
-  // Entries of cgroups that are gone are dropped by the next onlyRisen(); a node without lone
-  // kill lines keeps at most one entry per container it ever saw a full report of, until then.
-  public void accounted(String kernelPath, long count) {
-    accounted.merge(kernelPath, count, Math::max);
+  /**
+   * A full report's kill, accounted at its container: one more kill of it, never past its counter
+   * {@code now} (the agent may read a report when the container has been killed again since).
+   */
+  public void accountOne(String kernelPath, long now) {
+    accounted.compute(kernelPath, (k, v) -> Math.min((v == null ? 0 : v) + 1, now));
+    if (++accountedSinceLook >= 256) {
+      accountedSinceLook = 0;
+      accounted.keySet().removeIf(p -> !java.nio.file.Files.isDirectory(tree.resolveKernelPath(p)));
+    }
+  }
+
+  private int accountedSinceLook;
+
+  /** The kernel path of the cgroup at {@code path} as the tree names it (for /proc's paths). */
+  public String kernelPathOf(String path) {
+    java.nio.file.Path dir = tree.resolveKernelPath(path);
+    return java.nio.file.Files.isDirectory(dir) ? tree.kernelPath(dir) : null;
   }
 
   /**

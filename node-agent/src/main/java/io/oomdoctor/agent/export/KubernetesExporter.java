@@ -66,6 +66,9 @@ public final class KubernetesExporter implements Exporter {
     }
   }
 
+  /** Suffix of the OomKill of the kills counted into one that had been reported before. */
+  static final String MORE = "-more";
+
   private static final String PATH =
       "/apis/" + OomKill.GROUP + "/" + OomKill.VERSION + "/namespaces/%s/oomkills";
 
@@ -149,9 +152,10 @@ public final class KubernetesExporter implements Exporter {
       kill.getMetadata().setNamespace(fallbackNamespace);
     }
     String key = key(kill);
+    boolean dropped = false;
     synchronized (lock) {
       Item same = waiting.get(key);
-      if (same != null) {
+      if (same != null && same.delivered.size() < MAX_FOLDED) {
         repeat(same.kill.getSpec(), kill.getSpec());
         same.delivered.add(delivered);
         pendingKills++;
@@ -168,29 +172,42 @@ public final class KubernetesExporter implements Exporter {
             queuedBytes,
             kill.getMetadata().getName(),
             kill.getSpec().pod == null ? "-" : kill.getSpec().pod.name);
-        return;
+        dropped = true;
+      } else {
+        Item item = new Item(kill, key, bytes, delivered);
+        queue.addLast(item);
+        waiting.put(key, item);
+        queuedBytes += bytes;
+        pendingKills++;
+        lock.notifyAll();
       }
-      Item item = new Item(kill, key, bytes, delivered);
-      queue.addLast(item);
-      waiting.put(key, item);
-      queuedBytes += bytes;
-      pendingKills++;
-      lock.notifyAll();
+    }
+    if (dropped) {
+      delivered.run(); // dropped for good, counted: the kernel-log cursor may move past it
     }
   }
 
-  /** Kills of one container (or, without one, of one kind in one namespace) coalesce. */
+  /**
+   * Kills of one container coalesce: the same pod, container name, container ID and cgroups (so
+   * that kills of two containers of a pod whose container is not resolved yet, or of two services
+   * outside any pod, never do).
+   */
   private static String key(OomKill kill) {
     OomKillSpec s = kill.getSpec();
-    String pod = s.pod == null ? null : s.pod.uid + "/" + s.pod.container;
-    String attributed =
-        s.attribution == null ? null : s.attribution.podUid + "/" + s.attribution.containerId;
-    return kill.getMetadata().getNamespace()
-        + "|"
-        + (pod != null ? pod : attributed)
-        + "|"
-        + (s.report == null ? null : s.report.kind);
+    return String.join(
+        "|",
+        kill.getMetadata().getNamespace(),
+        String.valueOf(s.pod == null ? null : s.pod.uid),
+        String.valueOf(s.pod == null ? null : s.pod.container),
+        String.valueOf(s.attribution == null ? null : s.attribution.podUid),
+        String.valueOf(s.attribution == null ? null : s.attribution.containerId),
+        String.valueOf(s.report == null ? null : s.report.taskMemcg),
+        String.valueOf(s.report == null ? null : s.report.oomMemcg),
+        String.valueOf(s.report == null ? null : s.report.kind));
   }
+
+  /** Kills one OomKill stands for at most; past that a new one is queued (bounded as any). */
+  static final int MAX_FOLDED = 1000;
 
   /** Counts {@code next} into {@code first}: one OomKill for both. */
   private static void repeat(OomKillSpec first, OomKillSpec next) {
@@ -340,10 +357,26 @@ public final class KubernetesExporter implements Exporter {
       r = api.send("POST", String.format(PATH, ns), Json.body(kill));
     } catch (IOException e) {
       throw new Failed("unreachable", e.toString());
+    } catch (RuntimeException e) {
+      // Credentials that cannot be re-read, say: retried like an outage, never the worker's end.
+      throw new Failed("error", e.toString());
     }
     int code = r.statusCode();
     if (code == 200 || code == 201) {
       metrics.exported("created");
+    } else if (code == 409
+        && Repeats.count(kill.getSpec().repeats) > 1
+        && !kill.getMetadata().getName().endsWith(MORE)) {
+      // The first kill was reported before (an agent restart re-read it); the ones counted into
+      // it since were not: they get an OomKill of their own.
+      Repeats rep = kill.getSpec().repeats;
+      rep.count = rep.count - 1;
+      if (rep.pids != null && !rep.pids.isEmpty()) {
+        rep.pids.remove(0);
+      }
+      kill.getMetadata().setName(kill.getMetadata().getName() + MORE);
+      metrics.exported("already-exists");
+      create(kill);
     } else if (code == 409) {
       metrics.exported("already-exists"); // the same kernel record, reported before a restart
     } else if (code == 404 && !fallbackNamespace.equals(ns)) {

@@ -12,10 +12,35 @@ import java.util.Map;
  */
 public final class JsonReader {
   private final String s;
+  private final java.util.Set<String> skip;
   private int i;
 
   private JsonReader(String s) {
+    this(s, java.util.Set.of());
+  }
+
+  private JsonReader(String s, java.util.Set<String> skip) {
     this.s = s;
+    this.skip = skip;
+  }
+
+  /**
+   * The text as a JSON object, the values of the names in {@code skip} (at any depth) stepped over
+   * without being kept: a pod's annotations can be a megabyte the agent has no use for.
+   */
+  @SuppressWarnings("unchecked")
+  public static Map<String, Object> object(String text, java.util.Set<String> skip) {
+    JsonReader r = new JsonReader(text, skip);
+    r.space();
+    Object v = r.value();
+    r.space();
+    if (r.i != text.length()) {
+      throw r.error("trailing characters");
+    }
+    if (!(v instanceof Map)) {
+      throw new IllegalArgumentException("expected a JSON object");
+    }
+    return (Map<String, Object>) v;
   }
 
   public static Object parse(String text) {
@@ -82,7 +107,11 @@ public final class JsonReader {
       space();
       expect(':');
       space();
-      m.put(k, value());
+      if (skip.contains(k)) {
+        skipValue();
+      } else {
+        m.put(k, value());
+      }
       space();
       char c = next();
       if (c == '}') {
@@ -90,6 +119,40 @@ public final class JsonReader {
       }
       if (c != ',') {
         throw error("expected ',' or '}'");
+      }
+    }
+  }
+
+  /** Steps over one value, keeping nothing of it. */
+  private void skipValue() {
+    int depth = 0;
+    do {
+      space();
+      char c = peek();
+      if (c == '"') {
+        skipString();
+      } else if (c == '{' || c == '[') {
+        depth++;
+        i++;
+      } else if (c == '}' || c == ']') {
+        depth--;
+        i++;
+      } else if (c == ',' || c == ':') {
+        i++;
+      } else {
+        value(); // a number or a literal: small
+      }
+    } while (depth > 0);
+  }
+
+  private void skipString() {
+    i++; // the opening quote
+    while (true) {
+      char c = next();
+      if (c == '\\') {
+        next();
+      } else if (c == '"') {
+        return;
       }
     }
   }

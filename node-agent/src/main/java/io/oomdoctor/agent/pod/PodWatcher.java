@@ -96,7 +96,10 @@ public final class PodWatcher implements PodResolver {
    * annotations, say), so a page is at most a few MB however many pods the node runs, and only
    * {@link PodInfo}'s few fields of each are kept.
    */
-  static final int PAGE = 8;
+  static final int PAGE = 4;
+
+  /** Parts of a pod object the agent never reads: not even parsed into memory. */
+  static final java.util.Set<String> UNREAD = java.util.Set.of("annotations", "managedFields");
 
   /** Pods deleted but remembered for late kills, at most. */
   static final int MAX_DELETED = 512;
@@ -121,7 +124,7 @@ public final class PodWatcher implements PodResolver {
       if (r.statusCode() != 200) {
         throw new IllegalStateException("listing pods answered HTTP " + r.statusCode());
       }
-      PodInfo.PodList page = PodInfo.PodList.of(JsonReader.object(r.body()));
+      PodInfo.PodList page = PodInfo.PodList.of(JsonReader.object(r.body(), UNREAD));
       if (page.items() != null) {
         for (PodInfo p : page.items()) {
           if (onThisNode(p)) {
@@ -182,7 +185,7 @@ public final class PodWatcher implements PodResolver {
   /** Applies one watch event; false when the watch must be restarted from a fresh list. */
   private boolean event(String text) {
     try {
-      PodInfo.WatchEvent e = PodInfo.WatchEvent.of(JsonReader.object(text));
+      PodInfo.WatchEvent e = PodInfo.WatchEvent.of(JsonReader.object(text, UNREAD));
       if (e.type() == null || e.object() == null) {
         return true;
       }

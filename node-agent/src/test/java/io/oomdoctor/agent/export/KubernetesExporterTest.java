@@ -276,4 +276,35 @@ class KubernetesExporterTest {
           .isEqualTo(repeated.getSpec().report.timestamp);
     }
   }
+
+  @Test
+  void killsCountedIntoOneReportedBeforeARestartGetAnOomKillOfTheirOwn() {
+    try (MockApiServer api = MockApiServer.start()) {
+      AgentMetrics metrics = new AgentMetrics();
+      AtomicInteger delivered = new AtomicInteger();
+      try (KubernetesExporter exporter =
+          new KubernetesExporter(api.connection(), "oomdoctor-system", 10, FAST, FAST, metrics)) {
+        exporter.export(kill(7, "shop"), delivered::incrementAndGet);
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> delivered.get() == 1);
+        // After a restart the agent reads kill 7 again, and two more of its container are counted
+        // into it while it waits: the API server has kill 7 already.
+        OomKill again = kill(7, "shop");
+        again.getSpec().repeats = new Repeats();
+        again.getSpec().repeats.count = 3;
+        again.getSpec().repeats.pids = new java.util.ArrayList<>(List.of(4007, 4100, 4101));
+        exporter.export(again, delivered::incrementAndGet);
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> delivered.get() == 2);
+      }
+      List<OomKill> stored =
+          api.client().resources(OomKill.class).inNamespace("shop").list().getItems();
+      assertThat(stored).hasSize(2);
+      OomKill more =
+          stored.stream()
+              .filter(k -> k.getMetadata().getName().endsWith(KubernetesExporter.MORE))
+              .findFirst()
+              .orElseThrow();
+      assertThat(more.getSpec().repeats.count).isEqualTo(2);
+      assertThat(more.getSpec().repeats.pids).containsExactly(4100, 4101);
+    }
+  }
 }

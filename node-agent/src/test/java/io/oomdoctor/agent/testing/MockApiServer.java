@@ -24,11 +24,7 @@ public final class MockApiServer implements AutoCloseable {
   private MockApiServer(int port) {
     server =
         new KubernetesMockServer(
-            new Context(),
-            new MockWebServer(),
-            new HashMap<>(),
-            new KubernetesCrudDispatcher(List.of()),
-            false);
+            new Context(), new MockWebServer(), new HashMap<>(), new PagingCrudDispatcher(), false);
     if (port > 0) {
       server.init(InetAddress.getLoopbackAddress(), port);
     } else {
@@ -41,6 +37,79 @@ public final class MockApiServer implements AutoCloseable {
       client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
     } catch (java.io.IOException e) {
       throw new IllegalStateException("the generated CRD is not on the classpath", e);
+    }
+  }
+
+  /**
+   * The CRUD dispatcher, answering a list with {@code limit} in pages ({@code continue}: the offset
+   * of the next one), as the API server does; the mock itself ignores both.
+   */
+  static final class PagingCrudDispatcher extends KubernetesCrudDispatcher {
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+        new com.fasterxml.jackson.databind.ObjectMapper();
+
+    PagingCrudDispatcher() {
+      super(List.of());
+    }
+
+    @Override
+    public io.fabric8.mockwebserver.http.MockResponse dispatch(
+        io.fabric8.mockwebserver.http.RecordedRequest request) {
+      String full = request.getPath();
+      int q = full.indexOf('?');
+      if (!"GET".equals(request.getMethod()) || q < 0 || full.contains("watch=true")) {
+        return super.dispatch(request);
+      }
+      int limit = 0;
+      int offset = 0;
+      List<String> rest = new java.util.ArrayList<>();
+      for (String p : full.substring(q + 1).split("&")) {
+        if (p.startsWith("limit=")) {
+          limit = Integer.parseInt(p.substring(6));
+        } else if (p.startsWith("continue=")) {
+          offset = Integer.parseInt(p.substring(9));
+        } else {
+          rest.add(p);
+        }
+      }
+      if (limit <= 0) {
+        return super.dispatch(request);
+      }
+      String path = full.substring(0, q) + (rest.isEmpty() ? "" : "?" + String.join("&", rest));
+      var whole =
+          super.dispatch(
+              new io.fabric8.mockwebserver.http.RecordedRequest(
+                  request.getRequestLine().replace(full, path),
+                  request.method(),
+                  path,
+                  request.getHeaders(),
+                  request.getBody()));
+      try {
+        var doc =
+            (com.fasterxml.jackson.databind.node.ObjectNode)
+                JSON.readTree(
+                    new String(
+                        whole.getBody().getBytes(), java.nio.charset.StandardCharsets.UTF_8));
+        var items = (com.fasterxml.jackson.databind.node.ArrayNode) doc.get("items");
+        if (items == null) {
+          return whole;
+        }
+        var page = JSON.createArrayNode();
+        for (int i = offset; i < Math.min(items.size(), offset + limit); i++) {
+          page.add(items.get(i));
+        }
+        doc.set("items", page);
+        var meta = doc.with("metadata");
+        if (offset + limit < items.size()) {
+          meta.put("continue", Integer.toString(offset + limit));
+        }
+        return new io.fabric8.mockwebserver.http.MockResponse()
+            .setResponseCode(whole.code())
+            .setHeader("Content-Type", "application/json")
+            .setBody(JSON.writeValueAsString(doc));
+      } catch (Exception e) {
+        return whole;
+      }
     }
   }
 

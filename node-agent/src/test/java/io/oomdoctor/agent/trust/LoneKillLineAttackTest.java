@@ -165,4 +165,25 @@ class LoneKillLineAttackTest {
         .as("a's rise was the full report's, so only b's is left for the lone line")
         .isEqualTo(POD + "02");
   }
+
+  @Test
+  void aFullReportReadLateAccountsForItsOwnKillOnly() throws IOException {
+    Path a = container("01", 'a', 0);
+    container("02", 'b', 0);
+    start();
+    kills(a, 3); // three kills; the agent reads the first one's full report only now
+    OomReport full = new OomReport();
+    full.kind = OomReport.KIND_CGROUP;
+    full.complete = true;
+    full.pid = ++pid;
+    full.seq = (long) pid;
+    full.taskMemcg = tree.kernelPath(a);
+    full.oomMemcg = full.taskMemcg;
+    assembler.assemble(full, System.currentTimeMillis());
+    assertThat(loneLine().attribution.podUid)
+        .as("the second and third kill are still a's to claim")
+        .isEqualTo(POD + "01");
+    assertThat(loneLine().attribution.podUid).isEqualTo(POD + "01");
+    assertThat(loneLine().attribution.podUid).isNull();
+  }
 }
