@@ -96,7 +96,7 @@ public final class PodWatcher implements PodResolver {
    * annotations, say), so a page is at most a few MB however many pods the node runs, and only
    * {@link PodInfo}'s few fields of each are kept.
    */
-  static final int PAGE = 4;
+  static final int PAGE = 2;
 
   /** Parts of a pod object the agent never reads: not even parsed into memory. */
   static final java.util.Set<String> UNREAD = java.util.Set.of("annotations", "managedFields");
