@@ -147,7 +147,7 @@ final class LimitApplier {
   }
 
   /** The strategic merge patch a person commits (or applies) for this recommendation. */
-  static String patch(String kind, String container, Container current, Recommender.Decision d) {
+  static String patch(String kind, String container, boolean init, Recommender.Decision d) {
     ObjectNode resources = JSON.createObjectNode();
     resources.putObject("limits").put("memory", Quantities.format(d.recommendedLimit()));
     if (d.newRequest() != null) {
@@ -157,7 +157,7 @@ final class LimitApplier {
     c.put("name", container);
     c.set("resources", resources);
     ObjectNode podSpec = JSON.createObjectNode();
-    ArrayNode list = podSpec.putArray("containers");
+    ArrayNode list = podSpec.putArray(init ? "initContainers" : "containers");
     list.add(c);
     ObjectNode root = JSON.createObjectNode();
     switch (kind) {

@@ -125,7 +125,7 @@ final class RecommendationMaker {
     }
     boolean change = d.recommendedLimit() != null && !Objects.equals(d.recommendedLimit(), current);
     if (change) {
-      r.patch = LimitApplier.patch(w.kind, container, c, d);
+      r.patch = LimitApplier.patch(w.kind, container, Workloads.isInit(object, container), d);
       r.command =
           "kubectl -n "
               + ns

@@ -234,6 +234,15 @@ public final class Workloads {
     return null;
   }
 
+  /** True when {@code name} is an init container (a sidecar, say) of the workload's pods. */
+  public static boolean isInit(HasMetadata o, String name) {
+    var spec =
+        o instanceof Pod p ? p.getSpec() : template(o) == null ? null : template(o).getSpec();
+    return spec != null
+        && spec.getInitContainers() != null
+        && spec.getInitContainers().stream().anyMatch(c -> c.getName().equals(name));
+  }
+
   public static Long memoryLimit(Container c) {
     return c == null || c.getResources() == null || c.getResources().getLimits() == null
         ? null
