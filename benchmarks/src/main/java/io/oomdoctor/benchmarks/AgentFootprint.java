@@ -30,11 +30,13 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Needs root and the cgroup v1 memory controller. Usage, from the repository root after {@code
  * mvn -B package -DskipTests}: {@code java -cp benchmarks/target/benchmarks.jar
- * io.oomdoctor.benchmarks.AgentFootprint [--minutes M] [--warmup S] [--pods N] [--annotation-kib
- * K]} — N pods of two containers each (55 by default), each pod object carrying an annotation of K
- * KiB (0 by default: big pod objects make big pod lists). The last line is {@code rss_max_mib=N
- * heap_max_mib=N oom=0|1 lost=N}: the agent's peak resident memory, its peak heap (from its GC
- * log), whether it ran out of memory (or died), and kills made but not in the API server.
+ * io.oomdoctor.benchmarks.AgentFootprint [--minutes M] [--warmup S] [--pods N] [--annotation-kib K]
+ * [--churn-pods C] [--api-outage S]} — N pods of two containers each (55 by default), each pod
+ * object carrying an annotation of K KiB (0 by default: big pod objects make big pod lists); C more
+ * pods created and deleted on the node over the measured time; the API server unreachable for the
+ * first S seconds measured (kills go on). The last line is {@code rss_max_mib=N heap_max_mib=N
+ * oom=0|1 lost=N}: the agent's peak resident memory, its peak heap (from its GC log), whether it
+ * ran out of memory (or died), and kills made but not in the API server.
  */
 public final class AgentFootprint {
   public static void main(String[] args) throws Exception {
@@ -42,6 +44,8 @@ public final class AgentFootprint {
     int warmupSec = 60;
     int pods = 55;
     int annotationKib = 0;
+    int churnPods = 0;
+    int outageSec = 0;
     for (int i = 0; i < args.length; i++) {
       String v = i + 1 < args.length ? args[i + 1] : null;
       switch (args[i]) {
@@ -49,6 +53,8 @@ public final class AgentFootprint {
         case "--warmup" -> warmupSec = Integer.parseInt(v);
         case "--pods" -> pods = Integer.parseInt(v);
         case "--annotation-kib" -> annotationKib = Integer.parseInt(v);
+        case "--churn-pods" -> churnPods = Integer.parseInt(v);
+        case "--api-outage" -> outageSec = Integer.parseInt(v);
         default -> {
           System.err.println("AgentFootprint: unknown option " + args[i]);
           System.exit(2);
@@ -156,7 +162,18 @@ public final class AgentFootprint {
       int kills = 0;
       long end = t0 + TimeUnit.MINUTES.toNanos(minutes);
       long nextKill = t0;
+      if (outageSec > 0) {
+        relay.outage(true);
+        System.out.printf("API server unreachable for %d s%n", outageSec);
+      }
+      long outageEnd = t0 + TimeUnit.SECONDS.toNanos(outageSec);
+      Thread churn = churnPods > 0 ? churn(client, churnPods, minutes) : null;
       while (System.nanoTime() < end && agent.isAlive()) {
+        if (outageSec > 0 && System.nanoTime() >= outageEnd) {
+          relay.outage(false);
+          outageSec = 0;
+          System.out.println("API server back");
+        }
         if (System.nanoTime() >= nextKill) {
           oomKill(sandbox);
           kills++;
@@ -168,6 +185,11 @@ public final class AgentFootprint {
         samples++;
         Thread.sleep(5000);
       }
+      if (churn != null) {
+        churn.interrupt();
+        churn.join(10_000);
+      }
+      relay.outage(false);
       long wallMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
       boolean died = !agent.isAlive();
       long cpuMs = died ? 0 : (cpuTicks(pid) - cpu0) * 10; // USER_HZ 100
@@ -247,6 +269,46 @@ public final class AgentFootprint {
       }
     }
     return max;
+  }
+
+  /** Creates and deletes {@code count} pods of the node, evenly over the minutes measured. */
+  private static Thread churn(KubernetesClient client, int count, int minutes) {
+    long gapMs = Math.max(1, TimeUnit.MINUTES.toMillis(minutes) / count);
+    Thread t =
+        new Thread(
+            () -> {
+              try {
+                for (int i = 0; i < count && !Thread.currentThread().isInterrupted(); i++) {
+                  var pod =
+                      client
+                          .resource(
+                              new PodBuilder()
+                                  .withNewMetadata()
+                                  .withName("churn-" + i)
+                                  .withNamespace("bench")
+                                  .endMetadata()
+                                  .withNewSpec()
+                                  .withNodeName("bench-node")
+                                  .addNewContainer()
+                                  .withName("app")
+                                  .endContainer()
+                                  .endSpec()
+                                  .build())
+                          .create();
+                  Thread.sleep(gapMs / 2);
+                  client.resource(pod).delete();
+                  Thread.sleep(gapMs - gapMs / 2);
+                }
+              } catch (InterruptedException e) {
+                // the run is over
+              } catch (RuntimeException e) {
+                System.out.println("churn stopped: " + e);
+              }
+            },
+            "pod-churn");
+    t.setDaemon(true);
+    t.start();
+    return t;
   }
 
   /** Removes the run's state directory (cursor, certificates, the agent's output). */

@@ -23,6 +23,26 @@ public final class TlsRelay implements AutoCloseable {
   private final SSLServerSocket server;
   private final Path caPem;
   private final Thread acceptor;
+  private volatile boolean down;
+  private final java.util.Set<Socket> open = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+  /**
+   * Takes the API server away (connections refused at once, open ones cut) or brings it back: an
+   * outage as the agent sees one.
+   */
+  public void outage(boolean down) {
+    this.down = down;
+    if (down) {
+      for (Socket s : open) {
+        try {
+          s.close();
+        } catch (IOException e) {
+          // gone already
+        }
+      }
+      open.clear();
+    }
+  }
 
   public TlsRelay(int targetPort, Path dir) throws Exception {
     Path ks = dir.resolve("relay.p12");
@@ -94,7 +114,13 @@ public final class TlsRelay implements AutoCloseable {
     while (!server.isClosed()) {
       try {
         Socket client = server.accept();
+        if (down) {
+          client.close();
+          continue;
+        }
         Socket upstream = new Socket(InetAddress.getLoopbackAddress(), targetPort);
+        open.add(client);
+        open.add(upstream);
         pump(client, upstream);
         pump(upstream, client);
       } catch (IOException e) {
