@@ -160,6 +160,7 @@ public final class AgentFootprint {
       long sumRss = 0;
       int samples = 0;
       int kills = 0;
+      java.util.Set<String> killed = new java.util.HashSet<>();
       long end = t0 + TimeUnit.MINUTES.toNanos(minutes);
       long nextKill = t0;
       if (outageSec > 0) {
@@ -175,7 +176,7 @@ public final class AgentFootprint {
           System.out.println("API server back");
         }
         if (System.nanoTime() >= nextKill) {
-          oomKill(sandbox);
+          killed.add(oomKill(sandbox));
           kills++;
           nextKill += TimeUnit.MINUTES.toNanos(1);
         }
@@ -203,10 +204,19 @@ public final class AgentFootprint {
                           .build(),
                       HttpResponse.BodyHandlers.ofString())
                   .body();
+      List<OomKill> stored = client.resources(OomKill.class).inAnyNamespace().list().getItems();
       int exported =
-          client.resources(OomKill.class).inAnyNamespace().list().getItems().stream()
+          stored.stream()
               .mapToInt(k -> io.oomdoctor.model.evidence.Repeats.count(k.getSpec().repeats))
               .sum();
+      // The kills this run made, by their containers (the kernel log may hold older ones too).
+      long reported =
+          stored.stream()
+              .map(
+                  k -> k.getSpec().attribution == null ? null : k.getSpec().attribution.containerId)
+              .filter(killed::contains)
+              .distinct()
+              .count();
       System.out.printf(
           "RSS max %.1f MiB, mean %.1f MiB, VmHWM %.1f MiB%n",
           maxRss / 1024.0,
@@ -232,7 +242,7 @@ public final class AgentFootprint {
           Math.round(maxRss / 1024.0),
           Math.round(heapMaxMib(gcLog)),
           oom ? 1 : 0,
-          Math.max(0, kills - exported));
+          killed.size() - reported);
     } finally {
       if (agent != null) {
         agent.destroy();
@@ -320,14 +330,17 @@ public final class AgentFootprint {
     }
   }
 
-  /** A short-lived container of its own that the kernel OOM-kills (32 MiB limit). */
-  private static void oomKill(CgroupSandbox sandbox) throws Exception {
-    Path dir =
-        sandbox.cgroupfsContainer("burstable", CgroupSandbox.podUid(), CgroupSandbox.containerId());
+  /**
+   * A short-lived container of its own that the kernel OOM-kills (32 MiB limit); returns its ID.
+   */
+  private static String oomKill(CgroupSandbox sandbox) throws Exception {
+    String id = CgroupSandbox.containerId();
+    Path dir = sandbox.cgroupfsContainer("burstable", CgroupSandbox.podUid(), id);
     sandbox.limit(dir, 32L << 20);
     sandbox
         .start(dir, List.of(RealKernel.memhog().toString(), "--interval-ms", "50"))
         .waitFor(30, TimeUnit.SECONDS);
+    return id;
   }
 
   private static long statusKb(long pid, String key) throws IOException {
