@@ -9,6 +9,7 @@ import io.oomdoctor.agent.cgroup.PathAttribution;
 import io.oomdoctor.agent.cgroup.ProcCgroup;
 import io.oomdoctor.agent.export.OomKills;
 import io.oomdoctor.agent.export.ReportBounds;
+import io.oomdoctor.agent.kmsg.KmsgReader;
 import io.oomdoctor.agent.pod.PodResolver;
 import io.oomdoctor.model.OomKill;
 import io.oomdoctor.model.OomKillSpec;
@@ -71,13 +72,8 @@ public final class EvidenceAssembler {
   }
 
   private long uptimeUs() {
-    try {
-      String up =
-          java.nio.file.Files.readString(procRoot.resolve("uptime")).trim().split("\\s+")[0];
-      return (long) (Double.parseDouble(up) * 1_000_000);
-    } catch (java.io.IOException | RuntimeException e) {
-      return 0; // unknown: every report is taken as after the baseline
-    }
+    double up = procRoot == null ? Double.NaN : KmsgReader.uptimeSeconds(procRoot);
+    return Double.isNaN(up) ? 0 : (long) (up * 1_000_000); // 0: every report after the baseline
   }
 
   public OomKill assemble(OomReport r, long nowMillis) {

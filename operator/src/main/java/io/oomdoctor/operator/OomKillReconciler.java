@@ -14,7 +14,6 @@ import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -172,9 +171,5 @@ public class OomKillReconciler implements Reconciler<OomKill> {
 
   static String name(OomKill k) {
     return k.getMetadata().getName();
-  }
-
-  static Optional<String> container(OomKill k) {
-    return Optional.ofNullable(k.getSpec()).map(s -> s.pod).map(p -> p.container);
   }
 }

@@ -158,11 +158,17 @@ public final class KmsgReader {
 
   /** Wall-clock milliseconds of boot, from /proc/uptime; 0 when unreadable. */
   public static long bootEpochMillis(Path procRoot, long nowMillis) {
+    double up = uptimeSeconds(procRoot);
+    return Double.isNaN(up) ? 0 : nowMillis - Math.round(up * 1000);
+  }
+
+  /** Seconds since boot (the kernel log's clock), from /proc/uptime; NaN when unreadable. */
+  public static double uptimeSeconds(Path procRoot) {
     try {
       String up = Files.readString(procRoot.resolve("uptime")).trim().split("\\s+")[0];
-      return nowMillis - Math.round(Double.parseDouble(up) * 1000);
+      return Double.parseDouble(up);
     } catch (IOException | RuntimeException e) {
-      return 0;
+      return Double.NaN;
     }
   }
 }

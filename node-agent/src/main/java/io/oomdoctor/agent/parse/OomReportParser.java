@@ -551,18 +551,6 @@ public final class OomReportParser {
     return path.equals(parent) || path.startsWith(parent.endsWith("/") ? parent : parent + "/");
   }
 
-  /** Bytes of a process name as the kernel holds it: each {@code \xNN} escape is one byte. */
-  static int commBytes(String name) {
-    int n = 0;
-    for (int i = 0; i < name.length(); i++) {
-      if (name.startsWith("\\x", i) && i + 3 < name.length()) {
-        i += 3;
-      }
-      n++;
-    }
-    return n;
-  }
-
   private void killed(KernelLine line, Matcher m) {
     OomReport r = reportFor(line);
     String prefix = m.group(1) != null ? m.group(1) : pendingKillPrefix;
