@@ -188,6 +188,7 @@ final class KillRecorder {
     OomKill kill = a.kill();
     OomKillSpec spec = kill.getSpec() == null ? new OomKillSpec() : kill.getSpec();
     return new KillVerdicts.Verdict(
+        kill.getMetadata().getNamespace(),
         kill.getMetadata().getUid(),
         kill.getMetadata().getGeneration(),
         kill.getMetadata().getName(),
@@ -218,15 +219,17 @@ final class KillRecorder {
             : s.conditions.stream()
                 .map(c -> c.getType() + "=" + c.getStatus() + "/" + c.getReason())
                 .toList();
-    return Objects.hash(
-        s.cause,
-        s.recommendedLimitBytes,
-        s.workload,
-        s.policy,
-        s.summary,
-        s.fix,
-        s.observedGeneration,
-        conditions);
+    int h =
+        Objects.hash(
+            s.cause,
+            s.recommendedLimitBytes,
+            s.workload,
+            s.policy,
+            s.summary,
+            s.fix,
+            s.observedGeneration,
+            conditions);
+    return h == 0 ? 1 : h; // 0 stands for no status
   }
 
   /** The Event text: who, at which limit, why, and what to do. */

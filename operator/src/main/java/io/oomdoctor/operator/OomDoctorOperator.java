@@ -39,17 +39,22 @@ public final class OomDoctorOperator implements AutoCloseable {
     // reconciler acts only on what this process concluded, never on an OomKill's status.
     KillAssessor assessor =
         new KillAssessor(new KillObserver(client, new Workloads(client)), settings.diagnosis());
-    KillVerdicts verdicts = new KillVerdicts(KillVerdicts.DEFAULT_CAPACITY);
+    Interner interner = new Interner(Interner.DEFAULT_CAPACITY);
+    KillVerdicts verdicts = new KillVerdicts(KillVerdicts.DEFAULT_CAPACITY, interner);
+    // The one cache of OomKills, filled by the OomKill informer and read by both reconcilers; a
+    // kill that leaves it takes this process's verdict on it along.
+    KillIndex index = new KillIndex(interner);
+    index.onRemove(l -> verdicts.remove(l.uid()));
     operator.register(
-        new OomKillReconciler(client, settings, metrics, clock, assessor, verdicts),
+        new OomKillReconciler(client, settings, metrics, clock, assessor, verdicts, index),
         c -> {
-          c.withItemStore(new PrunedKillStore()).withInformerListLimit(PrunedKillStore.LIST_LIMIT);
+          c.withItemStore(index).withInformerListLimit(KillIndex.LIST_LIMIT);
           if (namespaces.length > 0) {
             c.settingNamespaces(namespaces);
           }
         });
     operator.register(
-        new OomPolicyReconciler(client, settings, metrics, clock, assessor, verdicts),
+        new OomPolicyReconciler(client, settings, metrics, clock, verdicts, index),
         c -> {
           if (namespaces.length > 0) {
             c.settingNamespaces(namespaces);

@@ -4,12 +4,13 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.oomdoctor.model.OomKill;
 import io.oomdoctor.model.OomKillStatus;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
@@ -37,6 +38,7 @@ public class OomKillReconciler implements Reconciler<OomKill> {
   private final KillAssessor assessor;
   private final KillRecorder recorder;
   private final KillVerdicts verdicts;
+  private final KillIndex index;
   private final Clock clock;
 
   public OomKillReconciler(
@@ -45,8 +47,10 @@ public class OomKillReconciler implements Reconciler<OomKill> {
       OperatorMetrics metrics,
       Clock clock,
       KillAssessor assessor,
-      KillVerdicts verdicts) {
+      KillVerdicts verdicts,
+      KillIndex index) {
     this.client = client;
+    this.index = index;
     this.settings = settings;
     this.metrics = metrics;
     this.clock = clock;
@@ -58,6 +62,11 @@ public class OomKillReconciler implements Reconciler<OomKill> {
             metrics,
             clock,
             settings.systemNamespace());
+  }
+
+  @Override
+  public List<EventSource<?, OomKill>> prepareEventSources(EventSourceContext<OomKill> context) {
+    return List.of(new RetentionSweep(index, settings.retention(), clock));
   }
 
   @Override
@@ -74,8 +83,9 @@ public class OomKillReconciler implements Reconciler<OomKill> {
       return UpdateControl.noUpdate();
     }
     KillVerdicts.Verdict known = verdicts.get(kill);
-    if (known != null && known.statusFingerprint() == KillRecorder.fingerprint(kill.getStatus())) {
-      return UpdateControl.<OomKill>noUpdate().rescheduleAfter(untilExpiry(created, now));
+    int print = index.statusPrint(kill);
+    if (known != null && known.statusFingerprint() == print) {
+      return UpdateControl.noUpdate();
     }
     if (known != null) {
       LOG.warn(
@@ -88,65 +98,64 @@ public class OomKillReconciler implements Reconciler<OomKill> {
     // Events and counts only at the first look at a kill (no status yet): not again after a
     // restart (Events expire long before kills do), nor when a status written by another is
     // replaced.
-    if (known == null && kill.getStatus() == null) {
+    if (known == null && print == 0) {
       status = recorder.emit(a, status);
     }
-    verdicts.put(KillRecorder.verdict(a, status));
+    verdicts.put(KillRecorder.verdict(a, status).sharing(kill));
+    if (!index.holds(ns(kill), name(kill), kill.getMetadata().getUid())) {
+      verdicts.remove(kill); // deleted while it was being assessed
+      return UpdateControl.noUpdate();
+    }
     kill.setStatus(status);
-    if (prune(kill, context)) {
+    if (prune(kill)) {
       return UpdateControl.noUpdate(); // this kill was the one too many
     }
-    return UpdateControl.patchStatus(kill).rescheduleAfter(untilExpiry(created, now));
-  }
-
-  private Duration untilExpiry(Instant created, Instant now) {
-    Duration left = Duration.between(now, created.plus(settings.retention())).plusSeconds(1);
-    return left.isNegative() ? Duration.ofSeconds(1) : left;
+    // Retention is the sweep's: no timer per kill.
+    return UpdateControl.patchStatus(kill);
   }
 
   /**
    * Keeps at most the configured number of OomKills per workload container, the newest; true when
    * the kill being reconciled is among those removed.
    */
-  private boolean prune(OomKill kill, Context<OomKill> context) {
+  private boolean prune(OomKill kill) {
     KillVerdicts.Verdict mine = verdicts.get(kill);
     if (mine == null || mine.workload() == null) {
       return false;
     }
-    List<OomKill> same =
-        java.util.stream.Stream.concat(
-                java.util.stream.Stream.of(kill),
-                context
-                    .getPrimaryCache()
-                    .list(ns(kill))
-                    .filter(k -> !name(k).equals(name(kill)))
-                    .filter(
-                        k -> {
-                          KillVerdicts.Verdict v = verdicts.get(k);
-                          return v != null
-                              && mine.workload().equals(v.workload())
-                              && Objects.equals(mine.container(), v.container());
-                        }))
-            .sorted(Comparator.comparing((OomKill k) -> created(k, Instant.EPOCH)).reversed())
+    List<KillVerdicts.Verdict> same =
+        verdicts.inNamespace(ns(kill)).stream()
+            .filter(
+                v ->
+                    mine.workload().equals(v.workload())
+                        && Objects.equals(mine.container(), v.container()))
+            .sorted(
+                Comparator.comparing(KillVerdicts.Verdict::created)
+                    .thenComparing(KillVerdicts.Verdict::name)
+                    .reversed())
             .toList();
     int keep = Math.max(1, settings.keepPerWorkload());
     boolean self = false;
-    for (OomKill old : same.subList(Math.min(keep, same.size()), same.size())) {
+    for (KillVerdicts.Verdict old : same.subList(Math.min(keep, same.size()), same.size())) {
       LOG.info(
           "Removing {}/{}: more than {} kills kept for {}",
-          ns(old),
-          name(old),
+          old.namespace(),
+          old.name(),
           settings.keepPerWorkload(),
           mine.workload());
-      delete(old);
-      self |= name(old).equals(name(kill));
+      delete(old.namespace(), old.name(), old.uid());
+      self |= old.uid().equals(kill.getMetadata().getUid());
     }
     return self;
   }
 
   private void delete(OomKill kill) {
-    client.resource(kill).delete();
-    verdicts.remove(kill);
+    delete(ns(kill), name(kill), kill.getMetadata().getUid());
+  }
+
+  private void delete(String namespace, String name, String uid) {
+    client.resources(OomKill.class).inNamespace(namespace).withName(name).delete();
+    verdicts.remove(uid);
   }
 
   @Override
@@ -157,7 +166,10 @@ public class OomKillReconciler implements Reconciler<OomKill> {
   }
 
   static Instant created(OomKill k, Instant fallback) {
-    String ts = k.getMetadata().getCreationTimestamp();
+    return created(k.getMetadata().getCreationTimestamp(), fallback);
+  }
+
+  static Instant created(String ts, Instant fallback) {
     try {
       return ts == null ? fallback : Instant.parse(ts);
     } catch (RuntimeException e) {

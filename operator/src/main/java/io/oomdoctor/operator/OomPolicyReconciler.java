@@ -1,7 +1,6 @@
 package io.oomdoctor.operator;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
@@ -10,8 +9,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
-import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
-import io.oomdoctor.model.OomKill;
+import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.oomdoctor.model.OomPolicy;
 import io.oomdoctor.model.OomPolicyStatus;
 import io.oomdoctor.model.WorkloadReference;
@@ -23,7 +21,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,26 +35,36 @@ public class OomPolicyReconciler implements Reconciler<OomPolicy> {
   public static final String NAME = "oompolicy";
   private static final Logger LOG = LoggerFactory.getLogger(OomPolicyReconciler.class);
 
+  /**
+   * How long after its first reconcile this process waits for the kills of a policy's namespace to
+   * be assessed before the policy acts on those that are.
+   */
+  static final Duration SETTLE = Duration.ofMinutes(2);
+
   private final OperatorMetrics metrics;
   private final Clock clock;
-  private final KillAssessor assessor;
   private final KillVerdicts verdicts;
   private final PolicyConflicts conflicts;
   private final RecommendationMaker maker;
-  private InformerEventSource<OomKill, OomPolicy> kills;
+  private final KillIndex index;
+  private final SimpleInboundEventSource<OomPolicy> verdictChanges =
+      new SimpleInboundEventSource<>();
+  private final AtomicReference<Instant> firstLook = new AtomicReference<>();
+  private final AtomicReference<Instant> lastRetain = new AtomicReference<>();
+  private static final Duration RETAIN_EVERY = Duration.ofSeconds(30);
 
   public OomPolicyReconciler(
       KubernetesClient client,
       OperatorSettings settings,
       OperatorMetrics metrics,
       Clock clock,
-      KillAssessor assessor,
-      KillVerdicts verdicts) {
+      KillVerdicts verdicts,
+      KillIndex index) {
     this.metrics = metrics;
+    this.index = index;
     this.clock = clock;
-    this.assessor = assessor;
     this.verdicts = verdicts;
-    this.conflicts = new PolicyConflicts(client);
+    this.conflicts = new PolicyConflicts(client, clock);
     EventRecorder events =
         new EventRecorder(client, settings.eventWindow(), clock, settings.identity());
     Workloads workloads = new Workloads(client);
@@ -69,25 +77,23 @@ public class OomPolicyReconciler implements Reconciler<OomPolicy> {
             settings.applyExcludedNamespaces());
   }
 
+  /**
+   * A policy is reconciled when a verdict on one of its kills changes (the OomKill reconciler's
+   * conclusions; never an OomKill's status) — the kills themselves are in the one shared cache,
+   * {@link KillIndex}, not in an informer of this reconciler's own.
+   */
   @Override
   public List<EventSource<?, OomPolicy>> prepareEventSources(
       EventSourceContext<OomPolicy> context) {
-    kills =
-        new InformerEventSource<>(
-            InformerEventSourceConfiguration.from(OomKill.class, OomPolicy.class)
-                .withItemStore(new PrunedKillStore())
-                .withInformerListLimit(PrunedKillStore.LIST_LIMIT)
-                // From this process's verdict, never from the kill's status.
-                .withSecondaryToPrimaryMapper(
-                    k -> {
-                      KillVerdicts.Verdict v = verdicts.get(k);
-                      return v == null || v.policy() == null
-                          ? Set.of()
-                          : Set.of(new ResourceID(v.policy(), k.getMetadata().getNamespace()));
-                    })
-                .build(),
-            context);
-    return List.of(kills);
+    verdicts.listen(
+        (before, after) -> {
+          for (KillVerdicts.Verdict v : new KillVerdicts.Verdict[] {before, after}) {
+            if (v != null && v.policy() != null && v.namespace() != null) {
+              verdictChanges.propagateEvent(new ResourceID(v.policy(), v.namespace()));
+            }
+          }
+        });
+    return List.of(verdictChanges);
   }
 
   @Override
@@ -109,16 +115,24 @@ public class OomPolicyReconciler implements Reconciler<OomPolicy> {
     if (!rules.valid()) {
       return invalid(policy, status, "InvalidSpec", rules.problem(), now);
     }
-    String conflict = conflicts.conflict(policy, context, kills.list(ns));
+    String conflict = conflicts.conflict(policy, context, index.leans(ns));
     if (conflict != null) {
       return invalid(policy, status, "Conflict", conflict, now);
     }
+    firstLook.compareAndSet(null, now);
+    long pending = index.leans(ns).filter(l -> !verdicts.has(l.uid())).count();
+    if (pending > 0 && now.isBefore(firstLook.get().plus(SETTLE))) {
+      // Kills of the namespace not assessed yet (after a start or a leader change): their
+      // verdicts, coming, bring this policy back; it does not act on half of its kills.
+      LOG.debug("OomPolicy {}/{} waits for {} kills to be assessed", ns, name, pending);
+      return UpdateControl.<OomPolicy>noUpdate()
+          .rescheduleAfter(Duration.between(now, firstLook.get().plus(SETTLE)).plusSeconds(1));
+    }
 
     List<KillVerdicts.Verdict> mine =
-        kills
-            .list(ns)
-            .map(this::verdictOf)
+        verdicts.inNamespace(ns).stream()
             .filter(v -> name.equals(v.policy()))
+            .filter(v -> index.holds(ns, v.name(), v.uid()))
             .sorted(
                 Comparator.comparing(KillVerdicts.Verdict::created)
                     .thenComparing(KillVerdicts.Verdict::name))
@@ -174,13 +188,19 @@ public class OomPolicyReconciler implements Reconciler<OomPolicy> {
             generation,
             now);
     metrics.recommendations(ns, name, status.recommendationCount);
-    // A deleted policy leaves no status to clean; its gauge row goes with it here.
-    metrics.retainPolicies(
-        context
-            .getPrimaryCache()
-            .list()
-            .map(p -> p.getMetadata().getNamespace() + "/" + p.getMetadata().getName())
-            .collect(java.util.stream.Collectors.toSet()));
+    // A deleted policy leaves no status to clean; its gauge goes at the next look at all of them
+    // (at most every 30 s: a look costs as much as there are policies).
+    if (lastRetain.get() == null
+        || now.isAfter(lastRetain.get().plus(RETAIN_EVERY))
+        || now.isBefore(lastRetain.get())) {
+      lastRetain.set(now);
+      metrics.retainPolicies(
+          context
+              .getPrimaryCache()
+              .list()
+              .map(p -> p.getMetadata().getNamespace() + "/" + p.getMetadata().getName())
+              .collect(java.util.stream.Collectors.toSet()));
+    }
     policy.setStatus(status);
     UpdateControl<OomPolicy> control = UpdateControl.patchStatus(policy);
     return retry == null ? control : control.rescheduleAfter(retry.plusSeconds(1));
@@ -206,19 +226,6 @@ public class OomPolicyReconciler implements Reconciler<OomPolicy> {
     metrics.recommendations(policy.getMetadata().getNamespace(), policy.getMetadata().getName(), 0);
     policy.setStatus(status);
     return UpdateControl.patchStatus(policy);
-  }
-
-  /**
-   * This process's verdict on a kill; one assessed here from its spec and live objects when there
-   * is none yet (after a restart). Not stored: the kill reconciler records its own, with the Event.
-   */
-  private KillVerdicts.Verdict verdictOf(OomKill k) {
-    KillVerdicts.Verdict v = verdicts.get(k);
-    if (v != null) {
-      return v;
-    }
-    KillAssessor.Assessment a = assessor.assess(k);
-    return KillRecorder.verdict(a, KillRecorder.status(a, clock.instant()));
   }
 
   @Override

@@ -1,27 +1,27 @@
 package io.oomdoctor.operator;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /** The operator's Prometheus metrics. */
 public final class OperatorMetrics {
   private final MeterRegistry registry;
-  private final Map<String, Integer> recommendations = new ConcurrentHashMap<>();
-  private final MultiGauge recommendationGauge;
+
+  /** One gauge per policy, registered once: a policy's reconcile costs the same at 10,000. */
+  private final Map<String, PolicyGauge> recommendations = new ConcurrentHashMap<>();
+
+  private record PolicyGauge(AtomicInteger value, Gauge gauge) {}
 
   public OperatorMetrics(MeterRegistry registry) {
     this.registry = registry;
-    this.recommendationGauge =
-        MultiGauge.builder("oomdoctor_recommendations")
-            .description("Recommendations held in OomPolicy status, by namespace and policy")
-            .register(registry);
   }
 
   /** Distinct (namespace, workload, container, cause) series of the kill counter, at most. */
@@ -86,28 +86,35 @@ public final class OperatorMetrics {
   }
 
   public void recommendations(String namespace, String policy, int count) {
-    recommendations.put(namespace + "/" + policy, count);
-    publish();
+    recommendations
+        .computeIfAbsent(
+            namespace + "/" + policy,
+            k -> {
+              AtomicInteger v = new AtomicInteger();
+              Gauge g =
+                  Gauge.builder("oomdoctor_recommendations", v, AtomicInteger::get)
+                      .description(
+                          "Recommendations held in OomPolicy status, by namespace and policy")
+                      .tags(Tags.of("namespace", namespace, "policy", policy))
+                      .register(registry);
+              return new PolicyGauge(v, g);
+            })
+        .value()
+        .set(count);
   }
 
-  private void publish() {
-    recommendationGauge.register(
-        recommendations.entrySet().stream()
-            .map(
-                e -> {
-                  String[] np = e.getKey().split("/", 2);
-                  return MultiGauge.Row.of(
-                      Tags.of("namespace", np[0], "policy", np[1]), e.getValue());
-                })
-            .toList(),
-        true);
-  }
-
-  /** Drops the gauge rows of policies that no longer exist ("namespace/name" keys kept). */
+  /** Drops the gauges of policies that no longer exist ("namespace/name" keys kept). */
   public void retainPolicies(java.util.Set<String> existing) {
-    if (recommendations.keySet().retainAll(existing)) {
-      publish();
-    }
+    recommendations
+        .entrySet()
+        .removeIf(
+            e -> {
+              if (existing.contains(e.getKey())) {
+                return false;
+              }
+              registry.remove(e.getValue().gauge());
+              return true;
+            });
   }
 
   /** Times one reconcile and counts it as an error when it throws. */

@@ -256,6 +256,27 @@ class OomKillReconcilerTest {
     }
   }
 
+  @Test
+  void aKillThatOutlivesTheRetentionWhileTheOperatorRunsIsRemoved() {
+    try (Cluster c = new Cluster()) {
+      c.settings = c.settings.withRetention(Duration.ofSeconds(2), 50);
+      c.startOperator();
+      Pod pod = c.deployment("shop", "web", "app", "64Mi", null);
+      OomKill old = diagnosed(c, c.kill(pod, "app", Cluster.evidence("leak")));
+      // No timer per kill: the periodic sweep finds it once the clock has passed its retention.
+      // Nothing else touches the kill: only the sweep can hand it to the reconciler.
+      c.clock.advance(Duration.ofMinutes(5));
+      await().atMost(WAIT).until(() -> c.getKill("shop", old.getMetadata().getName()) == null);
+    }
+  }
+
+  @Test
+  void theSweepLooksAtTheCacheAtMostEveryMinuteAndAtLeastEverySecond() {
+    assertThat(RetentionSweep.interval(Duration.ofDays(7))).isEqualTo(Duration.ofMinutes(1));
+    assertThat(RetentionSweep.interval(Duration.ofSeconds(2))).isEqualTo(Duration.ofSeconds(1));
+    assertThat(RetentionSweep.interval(Duration.ofSeconds(20))).isEqualTo(Duration.ofSeconds(5));
+  }
+
   static void sleep(long ms) {
     try {
       Thread.sleep(ms);

@@ -199,6 +199,37 @@ class OomPolicyReconcilerTest {
   }
 
   @Test
+  void afterARestartAPolicyCountsAllItsKillsNotTheFirstOnesAssessed() {
+    try (Cluster c = new Cluster().startOperator()) {
+      Pod pod = c.deployment("shop", "web", "app", "64Mi", null);
+      c.policy("shop", "web", spec(OomPolicySpec.Mode.Recommend));
+      for (int i = 0; i < 3; i++) {
+        diagnosed(c, c.kill(pod, "app", Cluster.evidence("too-low")));
+      }
+      recommendation(c, "web", x -> x.kills != null && x.kills == 3);
+      c.stopOperator();
+      // A new process knows no verdicts: its policy waits until the kills are assessed again.
+      OomPolicy p = c.getPolicy("shop", "web");
+      p.getSpec().headroomPercent = 30;
+      long generation = c.client.resource(p).update().getMetadata().getGeneration();
+      c.startOperator();
+      OomPolicy after =
+          await()
+              .atMost(WAIT)
+              .until(
+                  () -> c.getPolicy("shop", "web"),
+                  x ->
+                      x.getStatus() != null
+                          && java.util.Objects.equals(
+                              x.getStatus().observedGeneration, generation));
+      assertThat(after.getStatus().killsSeen).isEqualTo(3);
+      assertThat(after.getStatus().recommendations)
+          .singleElement()
+          .satisfies(r -> assertThat(r.kills).isEqualTo(3));
+    }
+  }
+
+  @Test
   void aDeletedPolicyLeavesTheRecommendationsGauge() {
     try (Cluster c = new Cluster().startOperator()) {
       Pod pod = c.deployment("shop", "web", "app", "64Mi", null);
@@ -213,6 +244,8 @@ class OomPolicyReconcilerTest {
           .isEqualTo(1.0);
 
       c.client.resource(c.getPolicy("shop", "web")).delete();
+      // Gauges of deleted policies are dropped at most every 30 s.
+      c.clock.advance(java.time.Duration.ofSeconds(31));
       OomPolicy other = c.getPolicy("shop", "other");
       other.getSpec().headroomPercent = 30; // a change, so that it is reconciled again
       c.client.resource(other).update();
