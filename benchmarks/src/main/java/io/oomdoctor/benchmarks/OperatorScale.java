@@ -4,7 +4,6 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
@@ -78,7 +77,7 @@ public final class OperatorScale {
     Process server =
         new ProcessBuilder(
                 java.toString(),
-                "-Xmx6g",
+                "-Xmx12g",
                 "-cp",
                 System.getProperty("java.class.path"),
                 OperatorScale.class.getName(),
@@ -181,7 +180,7 @@ public final class OperatorScale {
             new Context(),
             new MockWebServer(),
             new HashMap<>(),
-            new KubernetesCrudDispatcher(List.of()),
+            new IndexedCrudDispatcher(),
             false);
     server.init(InetAddress.getLoopbackAddress(), 0);
     KubernetesClient client = server.createClient();
