@@ -1,7 +1,6 @@
 package io.oomdoctor.agent.kube;
 
 import io.fabric8.kubernetes.client.Config;
-import io.fabric8.kubernetes.client.internal.SSLUtils;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -163,7 +162,7 @@ public final class KubeConnection {
 
   private static SSLContext sslContext(Config config) {
     try {
-      return SSLUtils.sslContext(config);
+      return KubeTls.of(config);
     } catch (Exception e) {
       throw new IllegalStateException(
           "cannot set up TLS to " + config.getMasterUrl() + ": " + e.getMessage(), e);
@@ -207,7 +206,7 @@ public final class KubeConnection {
     if (!streamWatches) {
       try {
         return withCredentials(() -> http.webSocket(path, authorization, WATCH_IDLE_TIMEOUT_MS));
-      } catch (ApiHttp.HttpStatusException refused) {
+      } catch (HttpFraming.HttpStatusException refused) {
         WatchStream stream;
         try {
           stream = withCredentials(() -> http.stream(path, authorization, WATCH_IDLE_TIMEOUT_MS));
@@ -229,7 +228,7 @@ public final class KubeConnection {
   private WatchStream withCredentials(Open open) throws IOException {
     try {
       return open.open();
-    } catch (ApiHttp.HttpStatusException e) {
+    } catch (HttpFraming.HttpStatusException e) {
       if (e.status != 401) {
         throw e;
       }

@@ -93,7 +93,7 @@ class ApiHttpTest {
 
   @Test
   void theWebSocketAcceptValueIsTheRfcs() {
-    assertThat(ApiHttp.accept("dGhlIHNhbXBsZSBub25jZQ=="))
+    assertThat(WebSocketStream.accept("dGhlIHNhbXBsZSBub25jZQ=="))
         .isEqualTo("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=");
   }
 
@@ -113,7 +113,7 @@ class ApiHttpTest {
             new byte[] {(byte) 0x88, 2, 0x03, (byte) 0xE8}); // close 1000
     try (ScriptedServer s =
         new ScriptedServer(r -> new ScriptedServer.Reply(switching(r, frames), true), true)) {
-      ApiHttp.WebSocket ws = http(s).webSocket("/api/v1/pods?watch=true", "Bearer t", 5000);
+      WebSocketStream ws = http(s).webSocket("/api/v1/pods?watch=true", "Bearer t", 5000);
       assertThat(ws.next()).isEqualTo("{\"a\":1}");
       byte[] pong = s.readFromClient(8); // FIN|pong, MASK|2, mask key, masked "hi"
       assertThat(pong[0] & 0xFF).isEqualTo(0x8A);
@@ -139,7 +139,7 @@ class ApiHttpTest {
         new ScriptedServer(r -> ScriptedServer.json(403, "{\"reason\":\"Forbidden\"}"))) {
       assertThatThrownBy(() -> http(s).webSocket("/w", null, 5000))
           .isInstanceOfSatisfying(
-              ApiHttp.HttpStatusException.class, e -> assertThat(e.status).isEqualTo(403))
+              HttpFraming.HttpStatusException.class, e -> assertThat(e.status).isEqualTo(403))
           .hasMessageContaining("Forbidden");
     }
     try (ScriptedServer s =
@@ -158,7 +158,7 @@ class ApiHttpTest {
     byte[] huge = new byte[] {(byte) 0x81, 127, 0, 0, 0, 1, 0, 0, 0, 0}; // 4 GiB
     try (ScriptedServer s =
         new ScriptedServer(r -> new ScriptedServer.Reply(switching(r, huge), true), true)) {
-      ApiHttp.WebSocket ws = http(s).webSocket("/w", null, 5000);
+      WebSocketStream ws = http(s).webSocket("/w", null, 5000);
       assertThatThrownBy(ws::next).hasMessage("WebSocket frame of 4294967296 bytes is too large");
       ws.close();
     }
@@ -200,7 +200,7 @@ class ApiHttpTest {
         new ScriptedServer(r -> ScriptedServer.json(410, "{\"reason\":\"Expired\"}"))) {
       assertThatThrownBy(() -> http(s).stream("/w", null, 5000))
           .isInstanceOfSatisfying(
-              ApiHttp.HttpStatusException.class, e -> assertThat(e.status).isEqualTo(410));
+              HttpFraming.HttpStatusException.class, e -> assertThat(e.status).isEqualTo(410));
     }
   }
 
@@ -216,7 +216,7 @@ class ApiHttpTest {
         ascii(
             "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                 + "Sec-WebSocket-Accept: "
-                + ApiHttp.accept(key)
+                + WebSocketStream.accept(key)
                 + "\r\n\r\n"),
         frames);
   }
