@@ -5,13 +5,11 @@ import io.oomdoctor.agent.metrics.AgentMetrics;
 import io.oomdoctor.model.OomKill;
 import io.oomdoctor.model.OomKillSpec;
 import io.oomdoctor.model.evidence.Repeats;
-import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,13 +21,12 @@ import org.slf4j.LoggerFactory;
  * how many, first and last time, PIDs) rather than queued, so that an OOM storm gives one OomKill
  * per container and rate interval, and every kill is still counted.
  *
- * <p>One worker drains a queue bounded in kills and in bytes; while the API server is unreachable
- * or failing, the head is retried with exponential backoff and nothing behind it is lost. A full
- * queue refuses new kills with a count and an error log — never silently. A 409 means the same
- * kernel record was already reported (agent restart): done. An answer that retrying cannot change
- * (400, 413, 422, a 500 that says the request is too large, a 403 of a quota or an admission
- * policy) is answered once with the kill shrunk to its essentials; refused again, the kill is
- * dropped with a count and an error log, so that no kill can block the ones behind it.
+ * <p>One worker drains a queue bounded in kills and in bytes into an {@link OomKillWriter} (the API
+ * server's is {@link ApiOomKillWriter}); while the writer fails, the head is retried with
+ * exponential backoff and nothing behind it is lost. A full queue refuses new kills with a count
+ * and an error log — never silently. A kill the writer refuses for good is sent once more shrunk to
+ * its essentials; refused again, it is dropped with a count and an error log, so that no kill can
+ * block the ones behind it.
  */
 public final class KubernetesExporter implements Exporter {
   private static final Logger LOG = LoggerFactory.getLogger(KubernetesExporter.class);
@@ -49,28 +46,8 @@ public final class KubernetesExporter implements Exporter {
     }
   }
 
-  /** The API server answered that the object is invalid or too large: retrying cannot help. */
-  private static final class Refused extends Exception {
-    Refused(int code, String body) {
-      super("HTTP " + code + ": " + abbreviate(body));
-    }
-  }
-
-  /** The API server could not be reached or failed: retry later. */
-  private static final class Failed extends Exception {
-    final String reason;
-
-    Failed(String reason, String detail) {
-      super(detail);
-      this.reason = reason;
-    }
-  }
-
   /** Suffix of the OomKill of the kills counted into one that had been reported before. */
-  static final String MORE = "-more";
-
-  private static final String PATH =
-      "/apis/" + OomKill.GROUP + "/" + OomKill.VERSION + "/namespaces/%s/oomkills";
+  static final String MORE = ApiOomKillWriter.MORE;
 
   /** Bytes of OomKill bodies the queue holds at most (about 400 bounded kills). */
   public static final long DEFAULT_MAX_QUEUED_BYTES = 4L << 20;
@@ -80,7 +57,7 @@ public final class KubernetesExporter implements Exporter {
 
   public static final int DEFAULT_BURST = 10;
 
-  private final KubeConnection api;
+  private final OomKillWriter writer;
   private final String fallbackNamespace;
   private final AgentMetrics metrics;
   private final Duration initialBackoff;
@@ -133,7 +110,32 @@ public final class KubernetesExporter implements Exporter {
       Duration initialBackoff,
       Duration maxBackoff,
       AgentMetrics metrics) {
-    this.api = api;
+    this(
+        new ApiOomKillWriter(api, fallbackNamespace, metrics),
+        fallbackNamespace,
+        capacity,
+        maxQueuedBytes,
+        qps,
+        burst,
+        initialBackoff,
+        maxBackoff,
+        metrics);
+  }
+
+  /**
+   * @param writer where each OomKill goes: the API server, or a test's own
+   */
+  public KubernetesExporter(
+      OomKillWriter writer,
+      String fallbackNamespace,
+      int capacity,
+      long maxQueuedBytes,
+      double qps,
+      int burst,
+      Duration initialBackoff,
+      Duration maxBackoff,
+      AgentMetrics metrics) {
+    this.writer = writer;
     this.fallbackNamespace = fallbackNamespace;
     this.capacity = capacity;
     this.maxQueuedBytes = maxQueuedBytes;
@@ -292,16 +294,24 @@ public final class KubernetesExporter implements Exporter {
       boolean shrunk = false;
       while (!done && !closed) {
         lastLoopNanos = System.nanoTime();
+        OomKillWriter.Outcome outcome;
         try {
-          create(item.kill);
+          outcome = writer.write(item.kill);
+        } catch (InterruptedException ie) {
+          requeue(item);
+          return;
+        } catch (RuntimeException e) {
+          outcome = new OomKillWriter.Failed("error", e.toString());
+        }
+        if (outcome instanceof OomKillWriter.Written) {
           done = true;
-        } catch (Refused e) {
+        } else if (outcome instanceof OomKillWriter.Refused refused) {
           if (!shrunk) {
             shrunk = true;
             LOG.warn(
                 "The API server refused OomKill {} ({}); sending it again shrunk to its essentials",
                 item.kill.getMetadata().getName(),
-                e.getMessage());
+                refused.detail());
             Shrink.toEssentials(item.kill);
             continue;
           }
@@ -309,14 +319,14 @@ public final class KubernetesExporter implements Exporter {
           LOG.error(
               "The API server refused OomKill {} even shrunk to its essentials; dropped: {}",
               item.kill.getMetadata().getName(),
-              e.getMessage());
+              refused.detail());
           done = true; // retrying cannot succeed, and must not hold up the kills behind it
-        } catch (Failed e) {
-          metrics.exportFailed(e.reason);
+        } else if (outcome instanceof OomKillWriter.Failed failed) {
+          metrics.exportFailed(failed.reason());
           LOG.warn(
               "Creating OomKill {} failed ({}); retrying in {} ms",
               item.kill.getMetadata().getName(),
-              e.getMessage(),
+              failed.detail(),
               backoff);
           try {
             Thread.sleep(backoff);
@@ -325,9 +335,6 @@ public final class KubernetesExporter implements Exporter {
             return;
           }
           backoff = Math.min(maxBackoff.toMillis(), backoff * 2);
-        } catch (InterruptedException ie) {
-          requeue(item);
-          return;
         }
       }
       if (!done) {
@@ -347,76 +354,6 @@ public final class KubernetesExporter implements Exporter {
     synchronized (lock) {
       queue.addFirst(item);
     }
-  }
-
-  /** Returns once the kill is in the API server (created now, or found there already). */
-  private void create(OomKill kill) throws Refused, Failed, InterruptedException {
-    String ns = kill.getMetadata().getNamespace();
-    KubeConnection.Response r;
-    try {
-      r = api.send("POST", String.format(PATH, ns), Json.body(kill));
-    } catch (IOException e) {
-      throw new Failed("unreachable", e.toString());
-    } catch (RuntimeException e) {
-      // Credentials that cannot be re-read, say: retried like an outage, never the worker's end.
-      throw new Failed("error", e.toString());
-    }
-    int code = r.statusCode();
-    if (code == 200 || code == 201) {
-      metrics.exported("created");
-    } else if (code == 409
-        && Repeats.count(kill.getSpec().repeats) > 1
-        && !kill.getMetadata().getName().endsWith(MORE)) {
-      // The first kill was reported before (an agent restart re-read it); the ones counted into
-      // it since were not: they get an OomKill of their own.
-      Repeats rep = kill.getSpec().repeats;
-      rep.count = rep.count - 1;
-      if (rep.pids != null && !rep.pids.isEmpty()) {
-        rep.pids.remove(0);
-      }
-      kill.getMetadata().setName(kill.getMetadata().getName() + MORE);
-      metrics.exported("already-exists");
-      create(kill);
-    } else if (code == 409) {
-      metrics.exported("already-exists"); // the same kernel record, reported before a restart
-    } else if (code == 404 && !fallbackNamespace.equals(ns)) {
-      // The pod's namespace is gone: keep the evidence in the agent's namespace.
-      LOG.info(
-          "Namespace {} not found; writing OomKill {} to {}",
-          ns,
-          kill.getMetadata().getName(),
-          fallbackNamespace);
-      kill.getMetadata().setNamespace(fallbackNamespace);
-      create(kill);
-    } else if (code == 400
-        || code == 413
-        || code == 422
-        || (code == 500 && tooLarge(r.body()))
-        || (code == 403 && refusedForItself(r.body()))) {
-      metrics.exportFailed("refused-" + code);
-      throw new Refused(code, r.body());
-    } else {
-      throw new Failed(Integer.toString(code), "HTTP " + code + ": " + abbreviate(r.body()));
-    }
-  }
-
-  /**
-   * A 403 that is about this object (a quota, an admission policy), not about the agent's rights:
-   * retrying it cannot help, while a missing permission may be granted and is retried.
-   */
-  private static boolean refusedForItself(String body) {
-    String b = body == null ? "" : body.toLowerCase(Locale.ROOT);
-    return b.contains("exceeded quota") || b.contains("denied request") || b.contains("denied the");
-  }
-
-  /** etcd's and the API server's words for an object over their size limits. */
-  private static boolean tooLarge(String body) {
-    String b = body == null ? "" : body.toLowerCase(Locale.ROOT);
-    return b.contains("too large") || b.contains("exceeds") || b.contains("limit is");
-  }
-
-  private static String abbreviate(String s) {
-    return s == null || s.length() <= 300 ? s : s.substring(0, 300) + "...";
   }
 
   @Override

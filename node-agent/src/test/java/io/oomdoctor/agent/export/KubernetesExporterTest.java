@@ -194,6 +194,41 @@ class KubernetesExporterTest {
   }
 
   @Test
+  void theQueueRetriesAWriterThatFailsOrBreaksAndKeepsTheOrder() {
+    // The queue behind its seam: a writer that first breaks (a bug), then fails, then writes.
+    AtomicInteger calls = new AtomicInteger();
+    List<String> written = new CopyOnWriteArrayList<>();
+    OomKillWriter flaky =
+        kill ->
+            switch (calls.incrementAndGet()) {
+              case 1 -> throw new IllegalStateException("a bug in the writer");
+              case 2 -> new OomKillWriter.Failed("503", "HTTP 503");
+              default -> {
+                written.add(kill.getMetadata().getName());
+                yield new OomKillWriter.Written("created");
+              }
+            };
+    AgentMetrics metrics = new AgentMetrics();
+    List<Long> delivered = new CopyOnWriteArrayList<>();
+    try (KubernetesExporter exporter =
+        new KubernetesExporter(
+            flaky, "oomdoctor-system", 10, 1 << 20, 100, 100, FAST, FAST, metrics)) {
+      OomKill first = kill(1, "shop");
+      OomKill second = kill(2, "shop");
+      exporter.export(first, () -> delivered.add(1L));
+      exporter.export(second, () -> delivered.add(2L));
+      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> delivered.size() == 2);
+      assertThat(exporter.liveProblem()).isNull();
+      assertThat(written)
+          .containsExactly(first.getMetadata().getName(), second.getMetadata().getName());
+    }
+    assertThat(delivered).containsExactly(1L, 2L);
+    assertThat(calls).hasValue(4);
+    assertThat(metrics.count("oomdoctor.agent.exports.failed", "reason", "error")).isEqualTo(1);
+    assertThat(metrics.count("oomdoctor.agent.exports.failed", "reason", "503")).isEqualTo(1);
+  }
+
+  @Test
   void aKillTooLargeForTheApiServerIsShrunkOnceThenDroppedAndBlocksNothing() throws Exception {
     List<String> bodies = new CopyOnWriteArrayList<>();
     // Seq 1: refused whole, taken shrunk. Seq 2: refused even shrunk (500, too large). Seq 3: over
