@@ -4,13 +4,12 @@ import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.oomdoctor.agent.Agent;
 import io.oomdoctor.agent.AgentConfig;
+import io.oomdoctor.agent.AgentNode;
 import io.oomdoctor.agent.export.KubernetesExporter;
 import io.oomdoctor.agent.kmsg.Cursor;
 import io.oomdoctor.agent.kube.KubeConnection;
 import io.oomdoctor.agent.metrics.AgentMetrics;
-import io.oomdoctor.agent.pod.PodWatcher;
 import io.oomdoctor.diagnosis.DiagnosisSettings;
 import io.oomdoctor.operator.OomDoctorOperator;
 import io.oomdoctor.operator.OperatorMetrics;
@@ -43,9 +42,7 @@ public final class LocalCluster implements AutoCloseable {
   private final Path state;
   private final Path cgroupRoot;
   private final OomDoctorOperator operator;
-  private final Agent agent;
-  private final PodWatcher pods;
-  private final KubernetesExporter exporter;
+  private final AgentNode agent;
   private final FakeKubelet kubelet;
   private final SimpleMeterRegistry operatorMetrics = new SimpleMeterRegistry();
   private final AgentMetrics agentMetrics = new AgentMetrics();
@@ -121,17 +118,6 @@ public final class LocalCluster implements AutoCloseable {
       cgroupRoot = Files.createDirectories(state.resolve("no-cgroups"));
       kubelet = null;
     }
-    KubeConnection connection = KubeConnection.forUrl(api.url());
-    AgentMetrics metrics = agentMetrics;
-    pods = new PodWatcher(connection, NODE, false);
-    exporter =
-        new KubernetesExporter(
-            connection,
-            AGENT_NAMESPACE,
-            1000,
-            Duration.ofMillis(500),
-            Duration.ofSeconds(10),
-            metrics);
     AgentConfig config =
         new AgentConfig(
             NODE,
@@ -143,7 +129,21 @@ public final class LocalCluster implements AutoCloseable {
             agentState,
             false,
             AGENT_NAMESPACE);
-    agent = new Agent(config, exporter, pods, metrics, Clock.systemUTC());
+    // The node's wiring, as `oomdoctor-agent run` has it; only the backoff is shorter here.
+    agent =
+        AgentNode.kubernetes(
+            config,
+            KubeConnection.forUrl(api.url()),
+            new AgentNode.Export(
+                1000,
+                KubernetesExporter.DEFAULT_MAX_QUEUED_BYTES,
+                KubernetesExporter.DEFAULT_QPS,
+                KubernetesExporter.DEFAULT_BURST,
+                Duration.ofMillis(500),
+                Duration.ofSeconds(10)),
+            false,
+            agentMetrics,
+            Clock.systemUTC());
   }
 
   /** Starts the agent (after the workloads' pods exist, for a replay). */
@@ -165,7 +165,7 @@ public final class LocalCluster implements AutoCloseable {
   }
 
   public boolean podsSynced() {
-    return pods.synced();
+    return agent.pods().synced();
   }
 
   public AgentMetrics agentMetrics() {
@@ -182,8 +182,6 @@ public final class LocalCluster implements AutoCloseable {
       kubelet.close();
     }
     agent.close();
-    exporter.close();
-    pods.close();
     operator.close();
     api.close();
     FakeKubelet.removeCgroup(cgroupRoot);

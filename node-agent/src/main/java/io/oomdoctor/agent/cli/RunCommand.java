@@ -1,21 +1,16 @@
 package io.oomdoctor.agent.cli;
 
-import io.oomdoctor.agent.Agent;
 import io.oomdoctor.agent.AgentConfig;
-import io.oomdoctor.agent.export.Exporter;
+import io.oomdoctor.agent.AgentNode;
 import io.oomdoctor.agent.export.KubernetesExporter;
-import io.oomdoctor.agent.export.StdoutExporter;
 import io.oomdoctor.agent.kube.KubeConnection;
 import io.oomdoctor.agent.metrics.AgentMetrics;
-import io.oomdoctor.agent.pod.PodResolver;
-import io.oomdoctor.agent.pod.PodWatcher;
 import io.oomdoctor.common.HttpEndpoint;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.function.Function;
-import java.util.function.Supplier;
 
 /** The daemon. */
 final class RunCommand {
@@ -130,25 +125,6 @@ final class RunCommand {
     }
     String node = nodeName != null && !nodeName.isBlank() ? nodeName : hostName();
     AgentMetrics metrics = new AgentMetrics();
-    PodResolver pods = PodResolver.NONE;
-    Exporter out;
-    if (exporter.equals("kubernetes")) {
-      KubeConnection api = KubeConnection.autoConfigure();
-      pods = new PodWatcher(api, node, podFieldSelector);
-      out =
-          new KubernetesExporter(
-              api,
-              namespace,
-              queueCapacity,
-              KubernetesExporter.DEFAULT_MAX_QUEUED_BYTES,
-              apiQps,
-              apiBurst,
-              Duration.ofSeconds(1),
-              Duration.ofMinutes(1),
-              metrics);
-    } else {
-      out = new StdoutExporter(System.out, metrics);
-    }
     AgentConfig config =
         new AgentConfig(
             node,
@@ -160,28 +136,32 @@ final class RunCommand {
             stateDir,
             readEnvironment,
             namespace);
-    Agent agent = new Agent(config, out, pods, metrics, Clock.systemUTC());
-    PodResolver podsToClose = pods;
-    Supplier<String> live =
-        () -> {
-          for (String p :
-              new String[] {agent.liveProblem(), out.liveProblem(), podsToClose.liveProblem()}) {
-            if (p != null) {
-              return p;
-            }
-          }
-          return null;
-        };
+    AgentNode agent =
+        exporter.equals("kubernetes")
+            ? AgentNode.kubernetes(
+                config,
+                KubeConnection.autoConfigure(),
+                new AgentNode.Export(
+                    queueCapacity,
+                    KubernetesExporter.DEFAULT_MAX_QUEUED_BYTES,
+                    apiQps,
+                    apiBurst,
+                    Duration.ofSeconds(1),
+                    Duration.ofMinutes(1)),
+                podFieldSelector,
+                metrics,
+                Clock.systemUTC())
+            : AgentNode.stdout(config, System.out, metrics, Clock.systemUTC());
     HttpEndpoint http =
-        metricsPort > 0 ? new HttpEndpoint(metricsPort, metrics::scrape, agent::ready, live) : null;
+        metricsPort > 0
+            ? new HttpEndpoint(metricsPort, metrics::scrape, agent::ready, agent::liveProblem)
+            : null;
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
                   agent.close();
-                  out.close();
-                  podsToClose.close();
                   if (http != null) {
                     http.close();
                   }

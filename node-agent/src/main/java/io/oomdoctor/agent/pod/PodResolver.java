@@ -20,6 +20,13 @@ public interface PodResolver extends AutoCloseable {
     return null;
   }
 
+  /**
+   * Whether the pods of the node have been listed once (always, for a resolver that lists none).
+   */
+  default boolean synced() {
+    return true;
+  }
+
   @Override
   default void close() {}
 

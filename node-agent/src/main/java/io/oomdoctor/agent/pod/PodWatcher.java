@@ -227,6 +227,7 @@ public final class PodWatcher implements PodResolver {
   }
 
   /** True once the first list of the node's pods is in. */
+  @Override
   public boolean synced() {
     return synced;
   }

@@ -1,0 +1,129 @@
+package io.oomdoctor.agent;
+
+import io.oomdoctor.agent.export.Exporter;
+import io.oomdoctor.agent.export.KubernetesExporter;
+import io.oomdoctor.agent.export.StdoutExporter;
+import io.oomdoctor.agent.kube.KubeConnection;
+import io.oomdoctor.agent.metrics.AgentMetrics;
+import io.oomdoctor.agent.pod.PodResolver;
+import io.oomdoctor.agent.pod.PodWatcher;
+import java.io.PrintStream;
+import java.time.Clock;
+import java.time.Duration;
+
+/**
+ * One node's agent, wired: the kernel-log reader and sampler ({@link Agent}), the watch of the
+ * node's pods and the exporter of OomKills. {@code oomdoctor-agent run} and the demo both build the
+ * agent here, so that what the demo shows is what a node runs.
+ */
+public final class AgentNode implements AutoCloseable {
+  /**
+   * How kills go to the API server.
+   *
+   * @param queueCapacity OomKills waiting at most
+   * @param maxQueuedBytes bytes of OomKill bodies waiting at most
+   * @param qps OomKills created per second in the long run
+   * @param burst OomKills created at once after a quiet spell
+   * @param initialBackoff the first wait after a failed write
+   * @param maxBackoff the longest wait between attempts
+   */
+  public record Export(
+      int queueCapacity,
+      long maxQueuedBytes,
+      double qps,
+      int burst,
+      Duration initialBackoff,
+      Duration maxBackoff) {
+
+    public static Export defaults() {
+      return new Export(
+          1000,
+          KubernetesExporter.DEFAULT_MAX_QUEUED_BYTES,
+          KubernetesExporter.DEFAULT_QPS,
+          KubernetesExporter.DEFAULT_BURST,
+          Duration.ofSeconds(1),
+          Duration.ofMinutes(1));
+    }
+  }
+
+  private final Agent agent;
+  private final Exporter exporter;
+  private final PodResolver pods;
+
+  private AgentNode(Agent agent, Exporter exporter, PodResolver pods) {
+    this.agent = agent;
+    this.exporter = exporter;
+    this.pods = pods;
+  }
+
+  /** An agent that knows the node's pods and writes OomKills to the API server. */
+  public static AgentNode kubernetes(
+      AgentConfig config,
+      KubeConnection api,
+      Export export,
+      boolean podFieldSelector,
+      AgentMetrics metrics,
+      Clock clock) {
+    PodResolver pods = new PodWatcher(api, config.nodeName(), podFieldSelector);
+    Exporter out =
+        new KubernetesExporter(
+            api,
+            config.namespace(),
+            export.queueCapacity(),
+            export.maxQueuedBytes(),
+            export.qps(),
+            export.burst(),
+            export.initialBackoff(),
+            export.maxBackoff(),
+            metrics);
+    return new AgentNode(new Agent(config, out, pods, metrics, clock), out, pods);
+  }
+
+  /** An agent without Kubernetes: each kill is one JSON line on {@code out}. */
+  public static AgentNode stdout(
+      AgentConfig config, PrintStream out, AgentMetrics metrics, Clock clock) {
+    Exporter exporter = new StdoutExporter(out, metrics);
+    return new AgentNode(
+        new Agent(config, exporter, PodResolver.NONE, metrics, clock), exporter, PodResolver.NONE);
+  }
+
+  public AgentNode start() {
+    agent.start();
+    return this;
+  }
+
+  /** What has stopped making progress — the reader, the sampler, the exporter, the pod watch. */
+  public String liveProblem() {
+    for (String p :
+        new String[] {agent.liveProblem(), exporter.liveProblem(), pods.liveProblem()}) {
+      if (p != null) {
+        return p;
+      }
+    }
+    return null;
+  }
+
+  public boolean ready() {
+    return agent.ready();
+  }
+
+  public Agent agent() {
+    return agent;
+  }
+
+  public PodResolver pods() {
+    return pods;
+  }
+
+  public Exporter exporter() {
+    return exporter;
+  }
+
+  /** Stops reading, then delivers what it can, then stops watching pods. */
+  @Override
+  public void close() {
+    agent.close();
+    exporter.close();
+    pods.close();
+  }
+}
