@@ -3,14 +3,19 @@
  * killer acts on it for real.
  *
  *   memhog [--step-mb N] [--interval-ms N] [--max-mb N] [--start-mb N] [--child] [--name NAME]
- *          [--tmpfs-dir DIR] [--file-dir DIR] [--ready-file F] [ignored args...]
+ *          [--tmpfs-dir DIR] [--file-dir DIR] [--ready-file F] [--storm-per-min N]
+ *          [--workers-every-ms N] [ignored args...]
  *
  * Allocates and touches --step-mb MiB every --interval-ms until --max-mb (0: no end), then holds.
  * --start-mb allocates that much at once first (a startup spike). --child does the allocating in
  * a forked child while the parent (the container's "PID 1") waits and lives on after the child is
  * killed. --name sets the process name (comm) of the allocating process. --tmpfs-dir writes the
  * memory as files into a tmpfs instead (shared memory); --file-dir writes page cache to a disk
- * directory. Unknown arguments are ignored, so tests can put runtime flags (-Xmx…) on the command
+ * directory. --storm-per-min forks that many children a minute, each allocating --step-mb MiB at
+ * once (more than the cgroup's limit: each is OOM-killed), reaps them and lives on: an OOM storm.
+ * --workers-every-ms starts a worker that often, as a prefork server does: each allocates
+ * --step-mb MiB once and then holds it, flat; the parent lives on.
+ * Unknown arguments are ignored, so tests can put runtime flags (-Xmx…) on the command
  * line for the agent to find.
  */
 #define _GNU_SOURCE
@@ -27,6 +32,8 @@
 
 static long step_mb = 4, interval_ms = 20, max_mb = 0, start_mb = 0;
 static int child_mode = 0;
+static long storm_per_min = 0;
+static long workers_every_ms = 0;
 static const char *name = NULL, *tmpfs_dir = NULL, *file_dir = NULL, *ready_file = NULL;
 
 static void sleep_ms(long ms) {
@@ -90,6 +97,17 @@ static void hog(void) {
   }
 }
 
+static void set_oom_score_adj(const char *v) {
+  int fd = open("/proc/self/oom_score_adj", O_WRONLY);
+  if (fd >= 0) {
+    /* Lowering it needs CAP_SYS_RESOURCE: without, the children's 1000 still makes them the
+       victims. */
+    if (write(fd, v, strlen(v)) < 0) {
+    }
+    close(fd);
+  }
+}
+
 int main(int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
@@ -103,8 +121,47 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--file-dir") && v) file_dir = argv[++i];
     else if (!strcmp(a, "--ready-file") && v) ready_file = argv[++i];
     else if (!strcmp(a, "--child")) child_mode = 1;
+    else if (!strcmp(a, "--storm-per-min") && v) storm_per_min = atol(argv[++i]);
+    else if (!strcmp(a, "--workers-every-ms") && v) workers_every_ms = atol(argv[++i]);
   }
   setvbuf(stdout, NULL, _IONBF, 0);
+  if (workers_every_ms > 0) {
+    for (;;) {
+      pid_t c = fork();
+      if (c == 0) {
+        if (name) prctl(PR_SET_NAME, name, 0, 0, 0);
+        touch_alloc(step_mb);
+        for (;;) pause();
+      }
+      while (waitpid(-1, NULL, WNOHANG) > 0) {
+      }
+      sleep_ms(workers_every_ms);
+    }
+  }
+  if (storm_per_min > 0) {
+    /* The parent is never the victim (root may lower its score); each child asks to be. */
+    set_oom_score_adj("-1000");
+    long gap_us = 60000000L / storm_per_min;
+    struct timespec next;
+    clock_gettime(CLOCK_MONOTONIC, &next);
+    for (;;) {
+      pid_t c = fork();
+      if (c == 0) {
+        set_oom_score_adj("1000");
+        touch_alloc(step_mb);
+        _exit(0); /* not reached when the limit is below step_mb */
+      }
+      while (waitpid(-1, NULL, WNOHANG) > 0) {
+      }
+      next.tv_nsec += gap_us * 1000L;
+      while (next.tv_nsec >= 1000000000L) {
+        next.tv_nsec -= 1000000000L;
+        next.tv_sec++;
+      }
+      while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == EINTR) {
+      }
+    }
+  }
   if (!child_mode) {
     hog();
     return 0;

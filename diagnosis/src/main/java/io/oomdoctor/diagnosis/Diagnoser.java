@@ -44,6 +44,8 @@ public final class Diagnoser {
     for (Rule r : rules) {
       r.evaluate(facts, settings).ifPresent(found::add);
     }
+    // Evidence that bears on several causes at once, weighed after every rule has spoken.
+    found = Weighing.weigh(facts, found, settings);
     found.sort(Comparator.comparingDouble(Finding::confidence).reversed());
     if (found.isEmpty()) {
       found.add(
@@ -63,30 +65,20 @@ public final class Diagnoser {
         && primary.cause() != Cause.HostOom
         && !java.util.Objects.equals(facts.containerLimitBytes(), facts.limitBytes())) {
       primary =
-          new Finding(
-              primary.cause(),
-              primary.confidence(),
+          primary.withSummary(
               primary.summary()
                   + " The limit hit was the pod's (all its containers together), not the"
-                  + " container's own.",
-              primary.fix(),
-              primary.recommendedLimitBytes(),
-              primary.runtimeFlags());
+                  + " container's own.");
     }
     // The restart history says whether this is the first kill or a pattern.
     if (facts.restartCount() != null && facts.restartCount() > 0 && !facts.victimIsChild()) {
       primary =
-          new Finding(
-              primary.cause(),
-              primary.confidence(),
+          primary.withSummary(
               primary.summary()
                   + " The container had restarted "
                   + facts.restartCount()
                   + (facts.restartCount() == 1 ? " time" : " times")
-                  + " before.",
-              primary.fix(),
-              primary.recommendedLimitBytes(),
-              primary.runtimeFlags());
+                  + " before.");
     }
     return new Diagnosis(primary, List.copyOf(found.subList(1, found.size())));
   }

@@ -22,6 +22,9 @@ public record Diagnosis(Finding primary, List<Finding> others) {
     return name + "=" + value;
   }
 
+  /** Below this, the text says plainly that the diagnosis is not certain. */
+  public static final double LOW_CONFIDENCE = 0.6;
+
   /** The text a person reads (in an event, or from {@code oomdoctor-agent explain}). */
   public String explain() {
     StringBuilder sb = new StringBuilder();
@@ -35,6 +38,18 @@ public record Diagnosis(Finding primary, List<Finding> others) {
       sb.append(" Set: ");
       primary.runtimeFlags().forEach((k, v) -> sb.append(flag(k, v)).append(' '));
       sb.setLength(sb.length() - 1);
+      sb.append('.');
+    }
+    if (primary.confidence() < LOW_CONFIDENCE && primary.cause() != Cause.Unknown) {
+      sb.append(" Not certain (").append(Math.round(primary.confidence() * 100)).append(" % sure)");
+      if (!others.isEmpty()) {
+        Finding next = others.get(0);
+        sb.append("; it may also be that ")
+            .append(next.cause().meaning())
+            .append(" (")
+            .append(Math.round(next.confidence() * 100))
+            .append(" %)");
+      }
       sb.append('.');
     }
     return sb.toString();

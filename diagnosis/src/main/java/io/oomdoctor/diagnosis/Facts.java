@@ -48,6 +48,9 @@ public final class Facts {
   final Integer processCount;
   final Integer threadCount;
 
+  /** The container's processes at the agent's last look. */
+  final List<ProcessInfo> processes;
+
   /** The victim's parent was in the container too: a worker, not the main process. */
   final boolean victimIsChild;
 
@@ -97,6 +100,10 @@ public final class Facts {
       }
     }
     this.caps = victim == null ? null : victim.caps;
+    this.processes =
+        spec.processes == null || spec.processes.processes == null
+            ? List.of()
+            : spec.processes.processes.stream().filter(p -> p != null).toList();
     this.processCount = spec.processes == null ? null : spec.processes.processCount;
     this.threadCount = spec.processes == null ? null : spec.processes.threadCount;
     boolean child = false;
@@ -131,6 +138,23 @@ public final class Facts {
       }
     }
     return 0;
+  }
+
+  /** The container's processes at the agent's last look (largest first), possibly empty. */
+  public List<ProcessInfo> processes() {
+    return processes;
+  }
+
+  /** When the kill happened, seconds since the epoch; null when the report does not say. */
+  public Long killEpochSec() {
+    if (report.timestamp == null) {
+      return null;
+    }
+    try {
+      return java.time.Instant.parse(report.timestamp).getEpochSecond();
+    } catch (RuntimeException e) {
+      return null;
+    }
   }
 
   public OomReport report() {

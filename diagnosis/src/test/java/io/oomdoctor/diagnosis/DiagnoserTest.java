@@ -119,11 +119,90 @@ public class DiagnoserTest {
     e.processes = processes(650, process(e.report.pid, 1, "java", jvm));
     Diagnosis d = diagnoser.diagnose(e);
     assertThat(d.cause()).isEqualTo(Cause.NativeMemory);
-    assertThat(d.primary().confidence()).as("many threads").isEqualTo(0.8);
+    assertThat(d.primary().confidence()).as("well past the heap cap").isEqualTo(0.9);
+    assertThat(d.primary().evidenceFor()).anyMatch(x -> x.contains("outside the heap"));
     assertThat(d.primary().summary())
         .contains("32Mi")
         .contains("650 threads")
         .contains("outside the heap");
+  }
+
+  static ProcessInfo started(int pid, String name, long startedAt, long firstKb, long peakKb) {
+    ProcessInfo p = process(pid, pid == 1 ? 0 : 1, name, null);
+    p.startedAtSec = startedAt;
+    p.firstRssKb = firstKb;
+    p.peakRssKb = peakKb;
+    p.rssKb = peakKb;
+    return p;
+  }
+
+  @Test
+  void workersStartedOneAfterAnotherAreNotALeak() throws IOException {
+    OomKillSpec e = evidence("6.18-v1-cgroupfs-container-limit"); // 64Mi limit
+    e.report.timestamp = "2026-12-02T10:00:00Z";
+    long kill = java.time.Instant.parse(e.report.timestamp).getEpochSecond();
+    // The total rose steadily for 40 minutes, by 50Mi: a leak, to a rule that sees only it.
+    e.trend = trend(3600, 75 * MI, 0.95, 2400, 64 * MI, 2400);
+    List<ProcessInfo> ps = new ArrayList<>();
+    ps.add(started(1, "gunicorn", kill - 3600, 8 * 1024, 8 * 1024));
+    for (int i = 0; i < 5; i++) {
+      ps.add(started(10 + i, "gunicorn", kill - 2300 + i * 450, 10 * 1024, 11 * 1024));
+    }
+    e.processes = processes(6, ps.toArray(ProcessInfo[]::new));
+    Diagnosis d = diagnoser.diagnose(e);
+    assertThat(d.cause()).isEqualTo(Cause.SharedLimit);
+    assertThat(d.primary().evidenceFor())
+        .anyMatch(x -> x.contains("5 processes started during the 40 minutes rise"))
+        .anyMatch(x -> x.contains("each flat"));
+    Finding leak =
+        d.others().stream().filter(o -> o.cause() == Cause.MemoryLeak).findFirst().orElseThrow();
+    assertThat(leak.evidenceAgainst()).anyMatch(x -> x.contains("processes were added"));
+    assertThat(leak.confidence()).isLessThan(d.primary().confidence());
+  }
+
+  @Test
+  void aRiseInAProcessThatWasAlwaysThereStaysALeak() throws IOException {
+    OomKillSpec e = evidence("6.18-v1-cgroupfs-container-limit");
+    e.report.timestamp = "2026-12-02T10:00:00Z";
+    long kill = java.time.Instant.parse(e.report.timestamp).getEpochSecond();
+    e.trend = trend(3 * 3600, 20 * MI, 0.97, 3 * 3600, 64 * MI, 3 * 3600);
+    // Workers, but all started before the rise: they do not explain it.
+    e.processes =
+        processes(
+            3,
+            started(1, "app", kill - 4 * 3600, 4 * 1024, 40 * 1024),
+            started(2, "app", kill - 4 * 3600 + 5, 10 * 1024, 10 * 1024),
+            started(3, "app", kill - 4 * 3600 + 9, 10 * 1024, 10 * 1024));
+    Diagnosis d = diagnoser.diagnose(e);
+    assertThat(d.cause()).isEqualTo(Cause.MemoryLeak);
+    assertThat(d.primary().evidenceAgainst()).isEmpty();
+  }
+
+  @Test
+  void aJvmWhoseOffHeapMemoryGrewIsNativeMemoryNotAHeapLeak() throws IOException {
+    OomKillSpec e = evidence("6.18-v1-cgroupfs-container-limit"); // ~64Mi resident at 64Mi
+    RuntimeCaps jvm = caps("jvm");
+    jvm.jvmMaxHeapBytes = 16 * MI;
+    e.processes = processes(30, process(e.report.pid, 1, "java", jvm));
+    e.trend = trend(2 * 3600, 24 * MI, 0.96, 2 * 3600, 64 * MI, 2 * 3600);
+    Diagnosis d = diagnoser.diagnose(e);
+    assertThat(d.cause()).isEqualTo(Cause.NativeMemory);
+    assertThat(d.primary().confidence()).isEqualTo(0.9);
+    assertThat(d.primary().summary()).contains("grew steadily by 24Mi an hour");
+    Finding leak =
+        d.others().stream().filter(o -> o.cause() == Cause.MemoryLeak).findFirst().orElseThrow();
+    assertThat(leak.evidenceAgainst()).anyMatch(x -> x.contains("outside the heap"));
+  }
+
+  @Test
+  void aDiagnosisThatIsNotSureSaysSo() throws IOException {
+    // A kill at the limit with nothing else known: a limit too low is only a guess.
+    OomKillSpec e = evidence("6.18-v1-cgroupfs-container-limit");
+    Diagnosis d = diagnoser.diagnose(e);
+    assertThat(d.primary().confidence()).isLessThan(Diagnosis.LOW_CONFIDENCE);
+    assertThat(d.explain()).contains("Not certain (" + Math.round(d.primary().confidence() * 100));
+    Diagnosis sure = diagnoser.diagnose(evidence("5.x-global-oom"));
+    assertThat(sure.explain()).doesNotContain("Not certain");
   }
 
   @Test

@@ -52,6 +52,12 @@ public class OomKillStatus {
   @Size(max = 16)
   public List<String> otherCauses;
 
+  @JsonPropertyDescription(
+      "Every cause the diagnosis weighed, the primary first: how sure it is of each, and the"
+          + " evidence for and against.")
+  @Size(max = 16)
+  public List<Candidate> candidates;
+
   @JsonPropertyDescription("The workload that owns the pod, when one was found.")
   public WorkloadReference workload;
 

@@ -176,7 +176,8 @@ class DiagnosisScenarioIT {
                 "8",
                 "20"));
     assertThat(d.cause()).isEqualTo(Cause.NativeMemory);
-    assertThat(d.primary().summary()).contains("32Mi");
+    assertThat(d.primary().summary()).contains("32Mi").contains("grew steadily");
+    assertThat(d.primary().evidenceFor()).anyMatch(x -> x.contains("outside the heap"));
     assertThat(d.primary().fix()).containsIgnoringCase("MaxDirectMemorySize");
   }
 
@@ -197,6 +198,34 @@ class DiagnosisScenarioIT {
     assertThat(d.cause()).isEqualTo(Cause.SharedLimit);
     assertThat(d.primary().summary()).contains("worker");
     assertThat(d.primary().recommendedLimitBytes()).isNotNull();
+  }
+
+  @Test
+  void workersStartedOneAfterAnotherEachFlatAreASharedLimitNotALeak() throws Exception {
+    // A prefork server: a worker every 700 ms, each 4 MiB and flat. The container's total rises
+    // steadily in steps — a leak to a look at the total alone.
+    String cid = CgroupSandbox.containerId();
+    Diagnosis d =
+        kill(
+            container(cid, 48 * MI),
+            cid,
+            List.of(
+                RealKernel.memhog().toString(),
+                "--workers-every-ms",
+                "700",
+                "--step-mb",
+                "4",
+                "--name",
+                "worker"));
+    assertThat(d.cause()).isEqualTo(Cause.SharedLimit);
+    assertThat(d.primary().evidenceFor())
+        .anyMatch(x -> x.contains("processes started during the") && x.contains("rise"));
+    d.others().stream()
+        .filter(o -> o.cause() == Cause.MemoryLeak)
+        .forEach(
+            leak ->
+                assertThat(leak.evidenceAgainst())
+                    .anyMatch(x -> x.contains("processes were added")));
   }
 
   @Test

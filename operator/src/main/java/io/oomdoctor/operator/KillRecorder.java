@@ -84,6 +84,9 @@ final class KillRecorder {
         a.diagnosis().others().isEmpty()
             ? null
             : a.diagnosis().others().stream().map(o -> o.cause().name()).toList();
+    status.candidates = new java.util.ArrayList<>();
+    status.candidates.add(candidate(f));
+    a.diagnosis().others().stream().limit(15).forEach(o -> status.candidates.add(candidate(o)));
     status.workload = a.workload();
     status.policy = a.policy() == null ? null : a.policy().getMetadata().getName();
     String gone = trust == TrustReason.PodGone ? " " + why : "";
@@ -206,6 +209,21 @@ final class KillRecorder {
             ? spec.report.timestamp
             : kill.getMetadata().getCreationTimestamp(),
         fingerprint(status));
+  }
+
+  private static io.oomdoctor.model.Candidate candidate(Finding f) {
+    io.oomdoctor.model.Candidate c = new io.oomdoctor.model.Candidate();
+    c.cause = f.cause().name();
+    c.confidence = Math.round(f.confidence() * 100) / 100.0;
+    c.evidenceFor =
+        f.evidenceFor().isEmpty()
+            ? null
+            : f.evidenceFor().stream().limit(8).map(e -> Text.clip(e, Bounds.TEXT)).toList();
+    c.evidenceAgainst =
+        f.evidenceAgainst().isEmpty()
+            ? null
+            : f.evidenceAgainst().stream().limit(8).map(e -> Text.clip(e, Bounds.TEXT)).toList();
+    return c;
   }
 
   /** What identifies a status the operator wrote (not its timestamps). */

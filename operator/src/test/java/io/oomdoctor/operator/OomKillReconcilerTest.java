@@ -47,6 +47,12 @@ class OomKillReconcilerTest {
       assertThat(k.getStatus().conditions)
           .extracting(cd -> cd.getType() + "=" + cd.getStatus() + "/" + cd.getReason())
           .containsExactly("Diagnosed=True/MemoryLeak", "Verified=True/Verified");
+      // Every cause weighed, the primary first, with its evidence.
+      assertThat(k.getStatus().candidates).isNotEmpty();
+      assertThat(k.getStatus().candidates.get(0).cause).isEqualTo("MemoryLeak");
+      assertThat(k.getStatus().candidates.get(0).confidence).isEqualTo(k.getStatus().confidence);
+      assertThat(k.getStatus().candidates.get(0).evidenceFor)
+          .anyMatch(x -> x.contains("20Mi an hour"));
 
       List<Event> events = c.events("shop", "Pod", pod.getMetadata().getName());
       assertThat(events)

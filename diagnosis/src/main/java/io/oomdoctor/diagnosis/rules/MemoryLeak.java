@@ -65,7 +65,7 @@ public final class MemoryLeak implements Rule {
             Map.of()));
   }
 
-  static String human(Duration d) {
+  public static String human(Duration d) {
     if (d.toDays() >= 2) {
       return d.toDays() + " days";
     }

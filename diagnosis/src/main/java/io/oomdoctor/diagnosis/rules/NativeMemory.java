@@ -25,10 +25,27 @@ public final class NativeMemory implements Rule {
     }
     long outside = f.anonRssBytes() - heap;
     String threads = f.threadCount() == null ? "" : ", " + f.threadCount() + " threads";
+    var t = f.trend();
+    boolean grew =
+        t != null
+            && t.growthBytesPerHour != null
+            && t.growthBytesPerHour > 0
+            && t.fitR2 != null
+            && t.fitR2 >= MemoryLeak.MIN_R2
+            && t.fitWindowSeconds != null;
+    String growth =
+        grew
+            ? " It grew steadily by "
+                + Bytes.human(t.growthBytesPerHour)
+                + " an hour for "
+                + MemoryLeak.human(java.time.Duration.ofSeconds(t.fitWindowSeconds))
+                + " with the heap capped: native memory grew, a leak outside the heap if it never"
+                + " levels off."
+            : "";
     return Optional.of(
         new Finding(
             Cause.NativeMemory,
-            f.threadCount() != null && f.threadCount() > 500 ? 0.8 : 0.7,
+            grew ? 0.9 : f.threadCount() != null && f.threadCount() > 500 ? 0.8 : 0.7,
             "The heap is capped at "
                 + Bytes.human(heap)
                 + " yet the process held "
@@ -39,7 +56,8 @@ public final class NativeMemory implements Rule {
                 + Bytes.human(outside)
                 + " outside the heap (direct buffers, metaspace, thread stacks"
                 + threads
-                + ", native libraries).",
+                + ", native libraries)."
+                + growth,
             "Bound direct memory (-XX:MaxDirectMemorySize), metaspace (-XX:MaxMetaspaceSize) and"
                 + " the thread count; find the rest with -XX:NativeMemoryTracking=summary.",
             null,

@@ -22,6 +22,21 @@ public class ProcessInfo {
   @JsonPropertyDescription("Threads.")
   public Integer threads;
 
+  @JsonPropertyDescription(
+      "When the process started, seconds since the epoch (from its start time in /proc).")
+  public Long startedAtSec;
+
+  @JsonPropertyDescription(
+      "Resident memory when the agent first saw the process, kB: with rssKb and peakRssKb, whether"
+          + " it grew or stayed flat.")
+  public Long firstRssKb;
+
+  @JsonPropertyDescription("The most resident memory the agent saw the process hold, kB.")
+  public Long peakRssKb;
+
+  @JsonPropertyDescription("When the agent first saw the process, seconds since the epoch.")
+  public Long firstSeenSec;
+
   @JsonPropertyDescription("Runtime memory caps found for this process.")
   public RuntimeCaps caps;
 }

@@ -45,6 +45,9 @@ public final class MemorySampler {
     this.processes = processes;
     this.intervalSec = intervalSec;
     this.bootEpochSec = bootEpochSec;
+    if (processes != null) {
+      processes.bootEpochSec(bootEpochSec);
+    }
   }
 
   /** One pass over every pod and container cgroup. Returns how many were sampled. */

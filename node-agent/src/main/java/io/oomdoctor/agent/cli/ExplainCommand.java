@@ -65,12 +65,19 @@ final class ExplainCommand {
         .append("  ")
         .append(d.explain())
         .append('\n');
+    for (String against : d.primary().evidenceAgainst()) {
+      sb.append("    against it: ").append(against).append('\n');
+    }
     for (Finding other : d.others()) {
       sb.append("  also possible: ")
           .append(other.cause())
+          .append(String.format(" (%.0f %%)", other.confidence() * 100))
           .append(" — ")
           .append(other.summary())
           .append('\n');
+      for (String against : other.evidenceAgainst()) {
+        sb.append("    against it: ").append(against).append('\n');
+      }
     }
     return sb.toString();
   }

@@ -24,15 +24,39 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class ProcessInspector {
   static final int MAX_PROCESSES = 16;
 
-  private record Known(long startTicks, String name, RuntimeCaps caps) {}
+  /**
+   * What is kept of a process between looks: its identity, caps, and the two figures that tell
+   * whether it grew (first resident size seen, largest seen) — a few dozen bytes a process.
+   */
+  private static final class Known {
+    final long startTicks;
+    final RuntimeCaps caps;
+    final long firstRssKb;
+    final long firstSeenSec;
+    volatile long peakRssKb;
+
+    Known(long startTicks, RuntimeCaps caps, long rssKb, long nowSec) {
+      this.startTicks = startTicks;
+      this.caps = caps;
+      this.firstRssKb = rssKb;
+      this.firstSeenSec = nowSec;
+      this.peakRssKb = rssKb;
+    }
+  }
 
   private final Path procRoot;
   private final boolean readEnvironment;
+  private volatile long bootEpochSec;
   private final Map<Long, Known> known = new ConcurrentHashMap<>();
 
   public ProcessInspector(Path procRoot, boolean readEnvironment) {
     this.procRoot = procRoot;
     this.readEnvironment = readEnvironment;
+  }
+
+  /** The node's boot time, so that start times can be dated; 0 leaves them undated. */
+  public void bootEpochSec(long sec) {
+    this.bootEpochSec = sec;
   }
 
   /** A snapshot of the given processes; null when none of them could be read. */
@@ -43,7 +67,7 @@ public final class ProcessInspector {
     List<ProcessInfo> infos = new ArrayList<>(pids.length);
     int threads = 0;
     for (long pid : pids) {
-      ProcessInfo p = inspect(pid);
+      ProcessInfo p = inspect(pid, nowMillis / 1000);
       if (p != null) {
         infos.add(p);
         threads += p.threads == null ? 1 : p.threads;
@@ -67,7 +91,7 @@ public final class ProcessInspector {
     known.keySet().retainAll(alive);
   }
 
-  private ProcessInfo inspect(long pid) {
+  private ProcessInfo inspect(long pid, long nowSec) {
     Path dir = procRoot.resolve(Long.toString(pid));
     String stat = read(dir.resolve("stat"));
     if (stat == null) {
@@ -92,10 +116,18 @@ public final class ProcessInspector {
     p.rssKb = longAt(f, 24 - 3) * 4; // pages; x86-64 and arm64 defaults are 4 KiB
     Known k = known.get(pid);
     if (k == null || k.startTicks != startTicks) {
-      k = new Known(startTicks, name, caps(dir));
+      k = new Known(startTicks, caps(dir), p.rssKb, nowSec);
       known.put(pid, k);
     }
+    k.peakRssKb = Math.max(k.peakRssKb, p.rssKb);
     p.caps = k.caps;
+    p.firstRssKb = k.firstRssKb;
+    p.peakRssKb = k.peakRssKb;
+    p.firstSeenSec = k.firstSeenSec;
+    long boot = bootEpochSec;
+    if (boot > 0 && startTicks > 0) {
+      p.startedAtSec = boot + startTicks / 100; // USER_HZ is 100
+    }
     return p;
   }
 
