@@ -109,6 +109,11 @@ public final class EmbeddedApiServer implements AutoCloseable {
     return file;
   }
 
+  /** Serves {@code kubectl logs} from the kubelet's {@code <pod>_<container>.log} files here. */
+  public void serveLogsFrom(java.nio.file.Path dir) {
+    compat.logs(dir);
+  }
+
   @Override
   public void close() {
     client.close();

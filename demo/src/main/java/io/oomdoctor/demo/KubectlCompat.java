@@ -155,6 +155,39 @@ final class KubectlCompat extends Dispatcher {
       if (discovery != null) {
         return json(200, discovery);
       }
+      String openapi = openapi(path);
+      if (openapi != null) {
+        return json(200, openapi);
+      }
+    }
+    String type = request.getHeader("Content-Type");
+    if (type != null && type.contains("protobuf")) {
+      // kubectl's generators (create namespace, configmap, secret) send protobuf.
+      String asJson = null;
+      try {
+        asJson = KubeProtobuf.toJson(request.getBody().getBytes());
+      } catch (IllegalArgumentException e) {
+        // unreadable: refused below
+      }
+      if (asJson == null) {
+        return status(
+            415,
+            "UnsupportedMediaType",
+            "this server reads protobuf only for Namespaces, ConfigMaps and Secrets; create other"
+                + " objects from YAML (kubectl create -f / apply -f)");
+      }
+      request = withBody(request, request.getPath(), "application/json", asJson);
+    }
+    if (path.endsWith("/log") && "GET".equals(request.getMethod())) {
+      return logs(path, query);
+    }
+    if (path.endsWith("/scale")) {
+      return scale(request, path);
+    }
+    if ("PATCH".equals(request.getMethod())
+        && type != null
+        && type.contains("strategic-merge-patch")) {
+      return strategicMerge(request, path);
     }
     RecordedRequest forward = request;
     if (query.contains("fieldSelector=involvedObject")) {
@@ -217,6 +250,198 @@ final class KubectlCompat extends Dispatcher {
     }
   }
 
+  private static MockResponse status(int code, String reason, String message) {
+    ObjectNode st =
+        JSON.createObjectNode()
+            .put("kind", "Status")
+            .put("apiVersion", "v1")
+            .put("status", "Failure")
+            .put("message", message)
+            .put("reason", reason)
+            .put("code", code);
+    return json(code, st.toString());
+  }
+
+  private static RecordedRequest withBody(
+      RecordedRequest r, String path, String contentType, String body) {
+    var headers =
+        r.getHeaders()
+            .newBuilder()
+            .set("Content-Type", contentType)
+            .set("Content-Length", Integer.toString(body.getBytes(StandardCharsets.UTF_8).length))
+            .build();
+    return new RecordedRequest(
+        r.getRequestLine().replace(r.getPath(), path),
+        r.method(),
+        path,
+        headers,
+        new io.fabric8.mockwebserver.http.Buffer(body.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  private static RecordedRequest get(RecordedRequest r, String path) {
+    return new RecordedRequest(
+        "GET " + path + " HTTP/1.1",
+        io.fabric8.mockwebserver.dsl.HttpMethod.GET,
+        path,
+        r.getHeaders().newBuilder().removeAll("Content-Type").build(),
+        new io.fabric8.mockwebserver.http.Buffer());
+  }
+
+  private volatile java.nio.file.Path logDir;
+
+  /** Where the demo's kubelet writes each container's output ({@code <pod>_<container>.log}). */
+  void logs(java.nio.file.Path dir) {
+    this.logDir = dir;
+  }
+
+  /** {@code kubectl logs}: the container's stdout and stderr as the demo's kubelet kept them. */
+  private MockResponse logs(String path, String query) {
+    String[] parts = path.split("/");
+    // /api/v1/namespaces/{ns}/pods/{name}/log
+    if (parts.length != 8 || !"pods".equals(parts[5]) || logDir == null) {
+      return status(404, "NotFound", "no log for " + path);
+    }
+    String pod = parts[6];
+    String container = null;
+    Integer tail = null;
+    for (String kv : query.split("&")) {
+      if (kv.startsWith("container=")) {
+        container = URLDecoder.decode(kv.substring(10), StandardCharsets.UTF_8);
+      } else if (kv.startsWith("tailLines=")) {
+        tail = Integer.valueOf(kv.substring(10));
+      }
+    }
+    try (var files = java.nio.file.Files.list(logDir)) {
+      String prefix = pod + "_";
+      String wanted = container;
+      List<java.nio.file.Path> logs =
+          files
+              .filter(f -> f.getFileName().toString().startsWith(prefix))
+              .filter(
+                  f ->
+                      wanted == null || f.getFileName().toString().equals(prefix + wanted + ".log"))
+              .sorted()
+              .toList();
+      if (logs.isEmpty()) {
+        return status(404, "NotFound", "pod " + pod + " has no container log here");
+      }
+      if (logs.size() > 1 && container == null) {
+        return status(
+            400, "BadRequest", "a container name must be specified for pod " + pod + " (-c NAME)");
+      }
+      String text = java.nio.file.Files.readString(logs.get(0), StandardCharsets.UTF_8);
+      if (tail != null) {
+        List<String> lines = text.lines().toList();
+        text =
+            String.join("\n", lines.subList(Math.max(0, lines.size() - tail), lines.size()))
+                + (lines.isEmpty() ? "" : "\n");
+      }
+      return new MockResponse()
+          .setResponseCode(200)
+          .setHeader("Content-Type", "text/plain")
+          .setBody(text);
+    } catch (java.io.IOException e) {
+      return status(500, "InternalError", "cannot read the log: " + e.getMessage());
+    }
+  }
+
+  /**
+   * The scale subresource of Deployments, ReplicaSets and StatefulSets: an autoscaling/v1 Scale
+   * read from and written to the object's spec.replicas.
+   */
+  private MockResponse scale(RecordedRequest request, String path) {
+    String objectPath = path.substring(0, path.length() - "/scale".length());
+    MockResponse current = delegate.dispatch(get(request, objectPath));
+    if (current.code() != 200 || current.getBody() == null) {
+      return current;
+    }
+    try {
+      ObjectNode object =
+          (ObjectNode)
+              JSON.readTree(new String(current.getBody().getBytes(), StandardCharsets.UTF_8));
+      if (!"GET".equals(request.getMethod())) {
+        JsonNode change = JSON.readTree(request.getUtf8Body());
+        JsonNode replicas = change.path("spec").path("replicas");
+        if (!replicas.isNumber()) {
+          return status(422, "Invalid", "spec.replicas must be a number");
+        }
+        object.with("spec").put("replicas", replicas.asInt());
+        MockResponse put =
+            delegate.dispatch(
+                withBody(
+                    new RecordedRequest(
+                        "PUT " + objectPath + " HTTP/1.1",
+                        io.fabric8.mockwebserver.dsl.HttpMethod.PUT,
+                        objectPath,
+                        request.getHeaders(),
+                        request.getBody()),
+                    objectPath,
+                    "application/json",
+                    object.toString()));
+        if (put.code() >= 300) {
+          return put;
+        }
+      }
+      ObjectNode sc =
+          JSON.createObjectNode().put("kind", "Scale").put("apiVersion", "autoscaling/v1");
+      ObjectNode md = sc.putObject("metadata");
+      for (String f : List.of("name", "namespace", "uid", "resourceVersion", "creationTimestamp")) {
+        if (object.path("metadata").has(f)) {
+          md.set(f, object.path("metadata").get(f));
+        }
+      }
+      int replicas = object.path("spec").path("replicas").asInt(1);
+      sc.putObject("spec").put("replicas", replicas);
+      ObjectNode st =
+          sc.putObject("status")
+              .put("replicas", object.path("status").path("replicas").asInt(replicas));
+      JsonNode labels = object.path("spec").path("selector").path("matchLabels");
+      if (labels.isObject()) {
+        List<String> sel = new ArrayList<>();
+        labels.fields().forEachRemaining(e -> sel.add(e.getKey() + "=" + e.getValue().asText()));
+        st.put("selector", String.join(",", sel));
+      }
+      return json(200, sc.toString());
+    } catch (java.io.IOException e) {
+      return status(400, "BadRequest", "unreadable scale: " + e.getMessage());
+    }
+  }
+
+  /**
+   * A strategic merge patch (what kubectl patch, edit and apply send for built-in kinds), applied
+   * here and stored whole: objects merge key by key, a null removes a key, and lists of objects
+   * that all have a name (containers, env, volumes, ports) merge by name; other lists are replaced.
+   * The {@code $patch: delete} directive on a list item removes it.
+   */
+  private MockResponse strategicMerge(RecordedRequest request, String path) {
+    MockResponse current = delegate.dispatch(get(request, path));
+    if (current.code() != 200 || current.getBody() == null) {
+      return current;
+    }
+    try {
+      JsonNode object =
+          JSON.readTree(new String(current.getBody().getBytes(), StandardCharsets.UTF_8));
+      JsonNode patch = JSON.readTree(request.getUtf8Body());
+      if (!patch.isObject()) {
+        return status(400, "BadRequest", "a strategic merge patch must be a JSON object");
+      }
+      JsonNode merged = StrategicMerge.apply(object, patch);
+      return delegate.dispatch(
+          withBody(
+              new RecordedRequest(
+                  "PUT " + path + " HTTP/1.1",
+                  io.fabric8.mockwebserver.dsl.HttpMethod.PUT,
+                  path,
+                  request.getHeaders(),
+                  request.getBody()),
+              path,
+              "application/json",
+              merged.toString()));
+    } catch (java.io.IOException e) {
+      return status(400, "BadRequest", "unreadable patch: " + e.getMessage());
+    }
+  }
+
   private static MockResponse json(int code, String body) {
     return new MockResponse()
         .setResponseCode(code)
@@ -254,6 +479,20 @@ final class KubectlCompat extends Dispatcher {
       }
     }
     return null;
+  }
+
+  private String openapi(String path) {
+    try {
+      if (path.equals("/openapi/v3")) {
+        return OpenApiV3.root(RESOURCES);
+      }
+      if (path.startsWith("/openapi/v3/")) {
+        return OpenApiV3.document(path.substring("/openapi/v3/".length()), RESOURCES, crds);
+      }
+      return null;
+    } catch (Exception e) {
+      throw new IllegalStateException("cannot write the OpenAPI document of " + path, e);
+    }
   }
 
   private String discovery(String path) {

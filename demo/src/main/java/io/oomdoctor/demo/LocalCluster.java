@@ -105,6 +105,7 @@ public final class LocalCluster implements AutoCloseable {
       Files.createDirectories(cgroupRoot);
       Path memhog = Host.buildMemhog(state.resolve("bin"));
       Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+      api.serveLogsFrom(state.resolve("logs"));
       kubelet =
           new FakeKubelet(
                   api.client(),
