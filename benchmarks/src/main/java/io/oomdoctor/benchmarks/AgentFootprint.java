@@ -17,7 +17,9 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -31,12 +33,14 @@ import java.util.concurrent.TimeUnit;
  * <p>Needs root and the cgroup v1 memory controller. Usage, from the repository root after {@code
  * mvn -B package -DskipTests}: {@code java -cp benchmarks/target/benchmarks.jar
  * io.oomdoctor.benchmarks.AgentFootprint [--minutes M] [--warmup S] [--pods N] [--annotation-kib K]
- * [--churn-pods C] [--api-outage S]} — N pods of two containers each (55 by default), each pod
- * object carrying an annotation of K KiB (0 by default: big pod objects make big pod lists); C more
- * pods created and deleted on the node over the measured time; the API server unreachable for the
- * first S seconds measured (kills go on). The last line is {@code rss_max_mib=N heap_max_mib=N
- * oom=0|1 lost=N}: the agent's peak resident memory, its peak heap (from its GC log), whether it
- * ran out of memory (or died), and kills made but not in the API server.
+ * [--churn-pods C] [--api-outage S] [--storm K]} — N pods of two containers each (55 by default),
+ * each pod object carrying an annotation of K KiB (0 by default: big pod objects make big pod
+ * lists); C more pods created and deleted on the node over the measured time; the API server
+ * unreachable for the first S seconds measured (kills go on); K real kernel OOM kills a minute in
+ * 20 more containers for the whole measured time, checked at the end against the kernel's own
+ * counts. The last line is {@code rss_max_mib=N heap_max_mib=N oom=0|1 lost=N}: the agent's peak
+ * resident memory, its peak heap (from its GC log), whether it ran out of memory (or died), and
+ * kills made but not in the API server.
  */
 public final class AgentFootprint {
   public static void main(String[] args) throws Exception {
@@ -46,6 +50,7 @@ public final class AgentFootprint {
     int annotationKib = 0;
     int churnPods = 0;
     int outageSec = 0;
+    int stormPerMinute = 0;
     for (int i = 0; i < args.length; i++) {
       String v = i + 1 < args.length ? args[i + 1] : null;
       switch (args[i]) {
@@ -55,6 +60,7 @@ public final class AgentFootprint {
         case "--annotation-kib" -> annotationKib = Integer.parseInt(v);
         case "--churn-pods" -> churnPods = Integer.parseInt(v);
         case "--api-outage" -> outageSec = Integer.parseInt(v);
+        case "--storm" -> stormPerMinute = Integer.parseInt(v);
         default -> {
           System.err.println("AgentFootprint: unknown option " + args[i]);
           System.exit(2);
@@ -158,6 +164,7 @@ public final class AgentFootprint {
       long t0 = System.nanoTime();
       long maxRss = 0;
       long sumRss = 0;
+      long stormLost = 0;
       int samples = 0;
       int kills = 0;
       java.util.Set<String> killed = new java.util.HashSet<>();
@@ -169,6 +176,8 @@ public final class AgentFootprint {
       }
       long outageEnd = t0 + TimeUnit.SECONDS.toNanos(outageSec);
       Thread churn = churnPods > 0 ? churn(client, churnPods, minutes) : null;
+      double killsSeenBefore = metricSum(scrape(metricsPort), "oomdoctor_agent_kills_total");
+      Storm storm = stormPerMinute > 0 ? Storm.start(sandbox, client, stormPerMinute) : null;
       while (System.nanoTime() < end && agent.isAlive()) {
         if (outageSec > 0 && System.nanoTime() >= outageEnd) {
           relay.outage(false);
@@ -189,6 +198,18 @@ public final class AgentFootprint {
       if (churn != null) {
         churn.interrupt();
         churn.join(10_000);
+      }
+      long stormNanos = System.nanoTime() - t0;
+      String stormLine =
+          storm == null ? null : storm.finish(client, agent, metricsPort, stormNanos);
+      if (storm != null) {
+        double seen =
+            metricSum(scrape(metricsPort), "oomdoctor_agent_kills_total") - killsSeenBefore;
+        System.out.println(stormLine);
+        System.out.printf(
+            "storm: the agent counted %.0f kills in the window (the storm's and %d others)%n",
+            seen, kills);
+        stormLost = storm.lost;
       }
       relay.outage(false);
       long wallMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
@@ -242,7 +263,7 @@ public final class AgentFootprint {
           Math.round(maxRss / 1024.0),
           Math.round(heapMaxMib(gcLog)),
           oom ? 1 : 0,
-          killed.size() - reported);
+          killed.size() - reported + stormLost);
     } finally {
       if (agent != null) {
         agent.destroy();
@@ -279,6 +300,193 @@ public final class AgentFootprint {
       }
     }
     return max;
+  }
+
+  private static String scrape(int port) {
+    try {
+      return HttpClient.newHttpClient()
+          .send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+              HttpResponse.BodyHandlers.ofString())
+          .body();
+    } catch (Exception e) {
+      return "";
+    }
+  }
+
+  /** Sums a metric's samples over all its label sets. */
+  private static double metricSum(String text, String name) {
+    double sum = 0;
+    for (String l : text.split("\n")) {
+      if (l.startsWith(name + " ") || l.startsWith(name + "{")) {
+        sum += Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1));
+      }
+    }
+    return sum;
+  }
+
+  /**
+   * An OOM storm: 10 pods of 2 containers (8 MiB limits), each container's process forking children
+   * that allocate 16 MiB at once, together {@code perMinute} real kernel OOM kills a minute. The
+   * truth at the end is the kernel's own count of kills in each cgroup.
+   */
+  static final class Storm {
+    static final int PODS = 10;
+    static final int CONTAINERS = 2 * PODS;
+
+    final Map<String, Path> cgroups = new java.util.LinkedHashMap<>();
+    final List<Process> processes = new ArrayList<>();
+    final long startNanos = System.nanoTime();
+    volatile long firstOomKillNanos = -1;
+    long lost;
+    private Thread watcher;
+
+    static Storm start(CgroupSandbox sandbox, KubernetesClient client, int perMinute)
+        throws Exception {
+      Storm s = new Storm();
+      int perContainer = Math.max(1, Math.round(perMinute / (float) CONTAINERS));
+      for (int p = 0; p < PODS; p++) {
+        String uid = CgroupSandbox.podUid();
+        PodBuilder pb =
+            new PodBuilder()
+                .withNewMetadata()
+                .withName("storm-" + p)
+                .withNamespace("bench")
+                .withUid(uid)
+                .endMetadata()
+                .withNewSpec()
+                .withNodeName("bench-node")
+                .endSpec()
+                .withNewStatus()
+                .endStatus();
+        for (int c = 0; c < 2; c++) {
+          String cid = CgroupSandbox.containerId();
+          Path dir = sandbox.cgroupfsContainer("burstable", uid, cid);
+          sandbox.limit(dir, 8L << 20);
+          s.cgroups.put(cid, dir);
+          pb.editSpec()
+              .addNewContainer()
+              .withName("c" + c)
+              .endContainer()
+              .endSpec()
+              .editStatus()
+              .addToContainerStatuses(
+                  new ContainerStatusBuilder()
+                      .withName("c" + c)
+                      .withContainerID("containerd://" + cid)
+                      .build())
+              .endStatus();
+        }
+        client.resource(pb.build()).create();
+      }
+      Thread.sleep(2000); // the agent's pod watch sees the storm's pods
+      System.out.printf(
+          "storm: %d kills a minute in %d containers (%d each)%n",
+          perContainer * CONTAINERS, CONTAINERS, perContainer);
+      for (Path dir : s.cgroups.values()) {
+        s.processes.add(
+            sandbox.start(
+                dir,
+                List.of(
+                    RealKernel.memhog().toString(),
+                    "--storm-per-min",
+                    Integer.toString(perContainer),
+                    "--step-mb",
+                    "16")));
+      }
+      s.watcher =
+          new Thread(
+              () -> {
+                while (s.firstOomKillNanos < 0 && !Thread.currentThread().isInterrupted()) {
+                  try {
+                    for (OomKill k :
+                        client.resources(OomKill.class).inAnyNamespace().list().getItems()) {
+                      if (k.getSpec().attribution != null
+                          && s.cgroups.containsKey(k.getSpec().attribution.containerId)) {
+                        s.firstOomKillNanos = System.nanoTime();
+                      }
+                    }
+                    Thread.sleep(50);
+                  } catch (InterruptedException e) {
+                    return;
+                  } catch (RuntimeException e) {
+                    // the API server is in an outage: look again
+                  }
+                }
+              },
+              "storm-first-kill");
+      s.watcher.setDaemon(true);
+      s.watcher.start();
+      return s;
+    }
+
+    /**
+     * Stops the storm, waits until the agent has delivered what it counted (or 3 minutes), and says
+     * what reached the API server against the kernel's counts.
+     */
+    String finish(KubernetesClient client, Process agent, int metricsPort, long nanos)
+        throws Exception {
+      for (Process p : processes) {
+        p.destroyForcibly();
+        p.waitFor(10, TimeUnit.SECONDS);
+      }
+      watcher.interrupt();
+      long made = 0;
+      Map<String, Long> byContainer = new java.util.HashMap<>();
+      for (var e : cgroups.entrySet()) {
+        long n = oomKillCount(e.getValue());
+        byContainer.put(e.getKey(), n);
+        made += n;
+      }
+      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+      long exported = 0;
+      int oomKills = 0;
+      java.util.Set<String> reached = new java.util.HashSet<>();
+      while (true) {
+        exported = 0;
+        oomKills = 0;
+        reached.clear();
+        for (OomKill k : client.resources(OomKill.class).inAnyNamespace().list().getItems()) {
+          String cid = k.getSpec().attribution == null ? null : k.getSpec().attribution.containerId;
+          if (cid != null && cgroups.containsKey(cid)) {
+            exported += io.oomdoctor.model.evidence.Repeats.count(k.getSpec().repeats);
+            oomKills++;
+            reached.add(cid);
+          }
+        }
+        if (exported >= made || System.nanoTime() > deadline || !agent.isAlive()) {
+          break;
+        }
+        Thread.sleep(2000);
+      }
+      lost = Math.max(0, made - exported);
+      String metrics = scrape(metricsPort);
+      return String.format(
+          "storm: kernel kills %d in %.0f s (%.0f a minute); counted into OomKills %d, in %d"
+              + " OomKills (%.2f writes a second); containers killed %d, with an OomKill %d;"
+              + " first kill to its OomKill %.0f ms; coalesced %.0f, dropped %.0f",
+          made,
+          nanos / 1e9,
+          made * 60e9 / nanos,
+          exported,
+          oomKills,
+          oomKills * 1e9 / nanos,
+          byContainer.values().stream().filter(n -> n > 0).count(),
+          reached.size(),
+          firstOomKillNanos < 0 ? Double.NaN : (firstOomKillNanos - startNanos) / 1e6,
+          metricSum(metrics, "oomdoctor_agent_exports_coalesced_total"),
+          metricSum(metrics, "oomdoctor_agent_exports_dropped_total"));
+    }
+
+    /** The kernel's count of OOM kills in a v1 memory cgroup (memory.oom_control). */
+    static long oomKillCount(Path dir) throws IOException {
+      for (String l : Files.readAllLines(dir.resolve("memory.oom_control"))) {
+        if (l.startsWith("oom_kill ")) {
+          return Long.parseLong(l.substring(9).trim());
+        }
+      }
+      return 0;
+    }
   }
 
   /** Creates and deletes {@code count} pods of the node, evenly over the minutes measured. */

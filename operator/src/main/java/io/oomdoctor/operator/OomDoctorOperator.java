@@ -49,6 +49,16 @@ public final class OomDoctorOperator implements AutoCloseable {
         new OomKillReconciler(client, settings, metrics, clock, assessor, verdicts, index),
         c -> {
           c.withItemStore(index).withInformerListLimit(KillIndex.LIST_LIMIT);
+          // The echo of the operator's own status write is not news: without this, every kill
+          // would be looked at twice. A status written by anyone else still is (it differs from
+          // what this process concluded), and so is a change of the spec (a new generation).
+          c.withOnUpdateFilter(
+              (now, before) -> {
+                KillVerdicts.Verdict v = verdicts.get(now);
+                return v == null
+                    || now.getStatus() == null
+                    || v.statusFingerprint() != KillRecorder.fingerprint(now.getStatus());
+              });
           if (namespaces.length > 0) {
             c.settingNamespaces(namespaces);
           }

@@ -101,7 +101,8 @@ public class OomKillReconciler implements Reconciler<OomKill> {
     if (known == null && print == 0) {
       status = recorder.emit(a, status);
     }
-    verdicts.put(KillRecorder.verdict(a, status).sharing(kill));
+    KillIndex.Lean cached = index.lean(index.getKey(kill));
+    verdicts.put(KillRecorder.verdict(a, status).sharing(cached == null ? kill : cached.toKill()));
     if (!index.holds(ns(kill), name(kill), kill.getMetadata().getUid())) {
       verdicts.remove(kill); // deleted while it was being assessed
       return UpdateControl.noUpdate();
