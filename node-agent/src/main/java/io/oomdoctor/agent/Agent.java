@@ -15,10 +15,14 @@ import io.oomdoctor.model.OomKill;
 import io.oomdoctor.model.Text;
 import io.oomdoctor.model.evidence.Attribution;
 import io.oomdoctor.model.evidence.OomReport;
+import io.oomdoctor.model.evidence.Repeats;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -30,8 +34,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The node agent: follows the kernel log, samples cgroups, and exports every OOM kill.
  *
- * <p>Threads: one reads /dev/kmsg and parses (all parser state lives there), one samples cgroups on
- * a fixed schedule and persists the cursor, and the exporter has its own. The cursor only ever
+ * <p>Threads: one reads /dev/kmsg and parses (all parser state lives there), one assembles each
+ * kill's evidence (cgroups, trend, processes, pod) off the reader's path, one samples cgroups on a
+ * fixed schedule and persists the cursor, and the exporter has its own. The cursor only ever
  * advances past a report once the exporter has delivered it, so a restart re-reads (and harmlessly
  * re-creates, 409) what was in flight and never skips a kill.
  */
@@ -155,6 +160,9 @@ public final class Agent implements AutoCloseable {
       storedSeq = cursor.seq();
     }
     Cursor start = cursor;
+    assemblerThread = new Thread(this::assembleLoop, "kill-assembler");
+    assemblerThread.setDaemon(true);
+    assemblerThread.start();
     readerThread = new Thread(() -> readLoop(start), "kmsg-reader");
     readerThread.setDaemon(true);
     readerThread.start();
@@ -232,23 +240,156 @@ public final class Agent implements AutoCloseable {
     advanceSafeSeq();
   }
 
-  private void onReport(OomReport r, Long startSeq) {
-    OomKill kill;
-    try {
-      kill = assembler.assemble(r, clock.millis());
-    } catch (RuntimeException e) {
-      // Evidence beyond the kernel report is a bonus; never lose the kill over it.
-      LOG.warn("Could not gather all evidence for the kill of pid {}: {}", r.pid, e.toString());
-      kill =
-          new EvidenceAssembler(
-                  config.nodeName(), config.namespace(), null, null, PodResolver.NONE, null)
-              .assemble(r, clock.millis());
+  /**
+   * Kills waiting to be assembled, by container (its cgroup path, or the victim's cgroup read from
+   * /proc for a lone kill line): the reader only parses and hands over, so that an OOM storm cannot
+   * hold it while the kernel's ring buffer overwrites what it has not read. A kill of a container
+   * whose kill is still waiting is counted into that one (an OomKill with {@code spec.repeats}), so
+   * a storm costs one assembly per container and round.
+   */
+  private final class Waiting {
+    final OomReport first;
+    final String procContainer;
+    final List<Long> cursorKeys = new ArrayList<>(1);
+    Repeats repeats;
+
+    Waiting(OomReport first, String procContainer, long cursorKey) {
+      this.first = first;
+      this.procContainer = procContainer;
+      this.cursorKeys.add(cursorKey);
     }
+
+    void fold(OomReport next, long cursorKey) {
+      if (repeats == null) {
+        repeats = new Repeats();
+        repeats.count = 1;
+        repeats.firstTimestamp = first.timestamp;
+        repeats.lastTimestamp = first.timestamp;
+        if (first.pid != null) {
+          repeats.pids = new ArrayList<>(List.of(first.pid));
+        }
+      }
+      repeats.add(next.pid, next.timestamp);
+      cursorKeys.add(cursorKey);
+    }
+
+    int kills() {
+      return cursorKeys.size();
+    }
+  }
+
+  /** Containers with a kill waiting to be assembled, at most; past it a kill is sent bare. */
+  static final int MAX_WAITING = 4096;
+
+  /** Kills one waiting kill stands for at most (as the exporter's). */
+  static final int MAX_FOLDED = 1000;
+
+  private final Object waitingLock = new Object();
+  private final LinkedHashMap<String, Waiting> waiting = new LinkedHashMap<>(); // by container
+  private volatile Thread assemblerThread;
+  private volatile long assemblingSinceNanos;
+
+  private void onReport(OomReport r, Long startSeq) {
+    long key = startSeq != null ? startSeq : (r.seq != null ? r.seq : lastRecordSeq);
+    undelivered.add(key);
+    boolean lone = EvidenceAssembler.loneLine(r);
+    String proc = lone ? assembler.procContainer(r) : null;
+    String container =
+        lone
+            ? (proc == null ? "lone:unknown" : proc)
+            : r.taskMemcg != null ? r.taskMemcg : r.memcgStatsPath;
+    String coalesce = (r.kind == null ? "" : r.kind) + "|" + container;
+    boolean bare = false;
+    synchronized (waitingLock) {
+      Waiting same = container == null ? null : waiting.get(coalesce);
+      if (same != null && same.kills() < MAX_FOLDED) {
+        same.fold(r, key);
+        return;
+      }
+      if (waiting.size() >= MAX_WAITING) {
+        bare = true;
+      } else {
+        waiting.put(container == null ? coalesce + "|" + key : coalesce, new Waiting(r, proc, key));
+        waitingLock.notifyAll();
+      }
+    }
+    if (bare) {
+      // Nothing holds up the reader: the kill goes out with the kernel's report alone.
+      LOG.warn(
+          "{} containers' kills wait to be assembled; sending the kill of pid {} bare",
+          MAX_WAITING,
+          r.pid);
+      Waiting w = new Waiting(r, proc, key);
+      deliver(w, bareKill(r));
+    }
+  }
+
+  private void assembleLoop() {
+    while (started.get()) {
+      Waiting w;
+      synchronized (waitingLock) {
+        while (waiting.isEmpty()) {
+          if (!started.get()) {
+            return;
+          }
+          try {
+            waitingLock.wait(1000);
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
+        var it = waiting.entrySet().iterator();
+        w = it.next().getValue();
+        it.remove();
+      }
+      assemblingSinceNanos = System.nanoTime();
+      try {
+        OomKill kill;
+        try {
+          kill = assembler.assemble(w.first, clock.millis(), w.procContainer);
+        } catch (RuntimeException e) {
+          // Evidence beyond the kernel report is a bonus; never lose the kill over it.
+          LOG.warn(
+              "Could not gather all evidence for the kill of pid {}: {}",
+              w.first.pid,
+              e.toString());
+          kill = bareKill(w.first);
+        }
+        if (w.repeats != null) {
+          kill.getSpec().repeats = w.repeats;
+          Attribution a = kill.getSpec().attribution;
+          String path = kill.getSpec().report == null ? null : kill.getSpec().report.taskMemcg;
+          if (path == null && a != null && Attribution.METHOD_PROC.equals(a.method)) {
+            path = w.procContainer;
+          }
+          try {
+            assembler.accountFolded(path, w.kills() - 1);
+          } catch (RuntimeException e) {
+            LOG.debug("Cannot account folded kills: {}", e.toString());
+          }
+        }
+        deliver(w, kill);
+      } finally {
+        assemblingSinceNanos = 0;
+      }
+    }
+  }
+
+  private OomKill bareKill(OomReport r) {
+    return new EvidenceAssembler(
+            config.nodeName(), config.namespace(), null, null, PodResolver.NONE, null)
+        .assemble(r, clock.millis());
+  }
+
+  private void deliver(Waiting w, OomKill kill) {
+    OomReport r = w.first;
     Attribution a = kill.getSpec().attribution;
     String scope = a == null ? null : a.limitScope;
-    metrics.killSeen(r.kind, scope, Boolean.TRUE.equals(r.complete));
+    for (int i = 0; i < w.kills(); i++) {
+      metrics.killSeen(r.kind, scope, Boolean.TRUE.equals(r.complete));
+    }
     LOG.info(
-        "OOM kill: pid {} ({}) {} limit {} scope {} pod {} container {}{}",
+        "OOM kill: pid {} ({}) {} limit {} scope {} pod {} container {}{}{}",
         r.pid,
         Text.printable(r.process),
         r.kind,
@@ -260,13 +401,13 @@ public final class Agent implements AutoCloseable {
         kill.getSpec().pod == null
             ? a == null ? null : a.containerId
             : kill.getSpec().pod.container,
-        Boolean.TRUE.equals(r.complete) ? "" : " (incomplete: " + r.incompleteReason + ")");
-    long key = startSeq != null ? startSeq : (r.seq != null ? r.seq : lastRecordSeq);
-    undelivered.add(key);
+        Boolean.TRUE.equals(r.complete) ? "" : " (incomplete: " + r.incompleteReason + ")",
+        w.kills() > 1 ? " and " + (w.kills() - 1) + " more kills of it" : "");
+    List<Long> keys = w.cursorKeys;
     exporter.export(
         kill,
         () -> {
-          undelivered.remove(key);
+          keys.forEach(undelivered::remove);
           advanceSafeSeq();
         });
   }
@@ -329,6 +470,16 @@ public final class Agent implements AutoCloseable {
           + (now - handling) / 1_000_000_000L
           + " s";
     }
+    Thread asm = assemblerThread;
+    if (asm != null && !asm.isAlive()) {
+      return "the kill assembler has stopped";
+    }
+    long assembling = assemblingSinceNanos;
+    if (assembling != 0 && now - assembling > STUCK.toNanos()) {
+      return "the kill assembler has been assembling one kill for "
+          + (now - assembling) / 1_000_000_000L
+          + " s";
+    }
     long allowed = Math.max(3 * config.interval().toNanos(), passGrace.toNanos());
     if (now - lastPassEndNanos > allowed) {
       return "no memory sampling pass for " + (now - lastPassEndNanos) / 1_000_000_000L + " s";
@@ -369,6 +520,18 @@ public final class Agent implements AutoCloseable {
       t.interrupt();
       try {
         t.join(5000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    Thread asm = assemblerThread;
+    if (asm != null) {
+      synchronized (waitingLock) {
+        waitingLock.notifyAll();
+      }
+      asm.interrupt();
+      try {
+        asm.join(5000);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }

@@ -60,6 +60,23 @@ public final class EvidenceAssembler {
     this.counters = tree == null ? null : new OomKillCounters(tree);
   }
 
+  /**
+   * Accounts kills of a container that were counted into another's OomKill (an OOM storm), so that
+   * its oom_kill counter does not later stand for lone kill lines of other containers.
+   */
+  public void accountFolded(String kernelPath, int kills) {
+    if (counters == null || kernelPath == null) {
+      return;
+    }
+    String container = CgroupPaths.containerPath(kernelPath);
+    String key = container == null ? null : counters.kernelPathOf(container);
+    for (int i = 0; i < kills && key != null; i++) {
+      if (!counters.take(key)) {
+        return;
+      }
+    }
+  }
+
   /** Kernel time (µs since boot) of the counters' baseline; reports before it are in it. */
   private long baselineUs;
 
@@ -77,6 +94,34 @@ public final class EvidenceAssembler {
   }
 
   public OomKill assemble(OomReport r, long nowMillis) {
+    return assemble(r, nowMillis, null);
+  }
+
+  /** Whether the kernel printed only the kill line (no cgroup in the report). */
+  public static boolean loneLine(OomReport r) {
+    return r.taskMemcg == null
+        && r.oomMemcg == null
+        && r.memcgStatsPath == null
+        && r.pid != null
+        && !OomReport.KIND_GLOBAL.equals(r.kind);
+  }
+
+  /**
+   * The victim's container cgroup from its /proc/PID/cgroup, read as soon as its kill line is seen
+   * (before its parent reaps it), as the agent's cgroup namespace names it; null when gone.
+   */
+  public String procContainer(OomReport r) {
+    if (procRoot == null || r.pid == null) {
+      return null;
+    }
+    return CgroupPaths.containerPath(ProcCgroup.memoryPath(procRoot, Integer.toString(r.pid)));
+  }
+
+  /**
+   * @param procContainer for a lone kill line, the victim's container as {@link #procContainer}
+   *     read it earlier; null to read it now
+   */
+  public OomKill assemble(OomReport r, long nowMillis, String procContainer) {
     boolean loneLine =
         r.taskMemcg == null
             && r.oomMemcg == null
@@ -87,7 +132,7 @@ public final class EvidenceAssembler {
     String oomPath;
     Attribution a;
     if (loneLine) {
-      Located at = locateLoneLine(r);
+      Located at = locateLoneLine(r, procContainer);
       taskPath = at.path();
       oomPath = at.path();
       a = PathAttribution.of(r, at.path(), at.path(), at.method());
@@ -165,14 +210,11 @@ public final class EvidenceAssembler {
    * kill stays unattributed. The report is marked incomplete; how the cgroup was found is the
    * attribution's {@code method}.
    */
-  private Located locateLoneLine(OomReport r) {
+  private Located locateLoneLine(OomReport r, String procContainer) {
     String method;
     // /proc gives the path as the agent's cgroup namespace sees it ("/../../kubepods…" in a
     // namespace of its own): read at the container's level, then named as the tree names it.
-    String container =
-        procRoot == null
-            ? null
-            : CgroupPaths.containerPath(ProcCgroup.memoryPath(procRoot, Integer.toString(r.pid)));
+    String container = procContainer != null ? procContainer : procContainer(r);
     String path = container == null || counters == null ? null : counters.kernelPathOf(container);
     if (path != null && counters.take(path)) {
       method = Attribution.METHOD_PROC;
