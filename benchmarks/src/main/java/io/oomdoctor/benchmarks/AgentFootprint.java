@@ -438,7 +438,10 @@ public final class AgentFootprint {
         byContainer.put(e.getKey(), n);
         made += n;
       }
-      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+      long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(15);
+      long stormEnd = System.nanoTime();
+      long lastProgress = System.nanoTime();
+      long lastExported = -1;
       long exported = 0;
       int oomKills = 0;
       java.util.Set<String> reached = new java.util.HashSet<>();
@@ -454,17 +457,26 @@ public final class AgentFootprint {
             reached.add(cid);
           }
         }
-        if (exported >= made || System.nanoTime() > deadline || !agent.isAlive()) {
+        if (exported != lastExported) {
+          lastExported = exported;
+          lastProgress = System.nanoTime();
+        }
+        if (exported >= made
+            || System.nanoTime() > deadline
+            || System.nanoTime() - lastProgress > TimeUnit.MINUTES.toNanos(1)
+            || !agent.isAlive()) {
           break;
         }
         Thread.sleep(2000);
       }
       lost = Math.max(0, made - exported);
+      double drainSec = (System.nanoTime() - stormEnd) / 1e9;
       String metrics = scrape(metricsPort);
       return String.format(
           "storm: kernel kills %d in %.0f s (%.0f a minute); counted into OomKills %d, in %d"
               + " OomKills (%.2f writes a second); containers killed %d, with an OomKill %d;"
-              + " first kill to its OomKill %.0f ms; coalesced %.0f, dropped %.0f",
+              + " first kill to its OomKill %.0f ms; coalesced %.0f, dropped %.0f; waiting %.0f;"
+              + " delivered %.0f s after the storm",
           made,
           nanos / 1e9,
           made * 60e9 / nanos,
@@ -475,7 +487,9 @@ public final class AgentFootprint {
           reached.size(),
           firstOomKillNanos < 0 ? Double.NaN : (firstOomKillNanos - startNanos) / 1e6,
           metricSum(metrics, "oomdoctor_agent_exports_coalesced_total"),
-          metricSum(metrics, "oomdoctor_agent_exports_dropped_total"));
+          metricSum(metrics, "oomdoctor_agent_exports_dropped_total"),
+          metricSum(metrics, "oomdoctor_agent_exports_pending"),
+          drainSec);
     }
 
     /** The kernel's count of OOM kills in a v1 memory cgroup (memory.oom_control). */

@@ -56,6 +56,31 @@ public class Repeats {
   }
 
   /** The number of kills an OomKill stands for: 1 without repeats. */
+  /**
+   * Counts in an OomKill that stands for {@code other} kills: its single kill (pid, time) when it
+   * has no repeats, else all of them.
+   */
+  public void addAll(Repeats other, Integer pid, String timestamp) {
+    if (other == null || other.count == null || other.count <= 1) {
+      add(pid, timestamp);
+      return;
+    }
+    count = Math.min(MAX_COUNT, (count == null ? 1 : count) + other.count);
+    if (other.lastTimestamp != null) {
+      lastTimestamp = other.lastTimestamp;
+    }
+    if (other.pids != null) {
+      if (pids == null) {
+        pids = new ArrayList<>();
+      }
+      for (Integer p : other.pids) {
+        if (pids.size() < MAX_PIDS) {
+          pids.add(p);
+        }
+      }
+    }
+  }
+
   public static int count(Repeats r) {
     return r == null || r.count == null ? 1 : Math.max(1, Math.min(MAX_COUNT, r.count));
   }

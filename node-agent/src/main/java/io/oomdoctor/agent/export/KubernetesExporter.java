@@ -222,7 +222,10 @@ public final class KubernetesExporter implements Exporter {
         first.repeats.pids = new ArrayList<>(List.of(first.report.pid));
       }
     }
-    first.repeats.add(
+    // The next OomKill may itself stand for several kills (the agent counts a storm's kills of a
+    // container into one before it is assembled): all of them count.
+    first.repeats.addAll(
+        next.repeats,
         next.report == null ? null : next.report.pid,
         next.report == null ? null : next.report.timestamp);
   }

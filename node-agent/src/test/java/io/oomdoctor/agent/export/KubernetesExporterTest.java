@@ -229,6 +229,38 @@ class KubernetesExporterTest {
   }
 
   @Test
+  void anOomKillThatStandsForSeveralKillsCountsThemAllWhenFolded() throws Exception {
+    java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+    List<OomKill> written = new CopyOnWriteArrayList<>();
+    OomKillWriter held =
+        kill -> {
+          release.await();
+          written.add(kill);
+          return new OomKillWriter.Written("created");
+        };
+    AgentMetrics metrics = new AgentMetrics();
+    OomKill first = kill(1, "shop");
+    try (KubernetesExporter exporter =
+        new KubernetesExporter(
+            held, "oomdoctor-system", 10, 1 << 20, 100, 100, FAST, FAST, metrics)) {
+      exporter.export(kill(9, "shop"), () -> {}); // the worker holds this one
+      OomKill storm = kill(1, "shop"); // the same container: five kills counted into one already
+      storm.getSpec().report.pid = 5001;
+      storm.getSpec().repeats = new Repeats();
+      storm.getSpec().repeats.count = 5;
+      storm.getSpec().repeats.pids =
+          new java.util.ArrayList<>(List.of(5001, 5002, 5003, 5004, 5005));
+      exporter.export(first, () -> {});
+      exporter.export(storm, () -> {});
+      release.countDown();
+      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> written.size() == 2);
+    }
+    Repeats r = written.get(1).getSpec().repeats;
+    assertThat(r.count).as("1 + 5").isEqualTo(6);
+    assertThat(r.pids).startsWith(first.getSpec().report.pid, 5001, 5002);
+  }
+
+  @Test
   void aKillTooLargeForTheApiServerIsShrunkOnceThenDroppedAndBlocksNothing() throws Exception {
     List<String> bodies = new CopyOnWriteArrayList<>();
     // Seq 1: refused whole, taken shrunk. Seq 2: refused even shrunk (500, too large). Seq 3: over
