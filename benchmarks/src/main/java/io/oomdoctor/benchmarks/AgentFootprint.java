@@ -83,41 +83,11 @@ public final class AgentFootprint {
       KubernetesClient client = api.client();
       int containers = 0;
       for (int p = 0; p < pods; p++) {
-        String uid = CgroupSandbox.podUid();
         String qos = p % 3 == 0 ? "besteffort" : "burstable";
-        PodBuilder pb =
-            new PodBuilder()
-                .withNewMetadata()
-                .withName("app-" + p)
-                .withNamespace("bench")
-                .withUid(uid)
-                .addToAnnotations("bench/payload", annotation)
-                .endMetadata()
-                .withNewSpec()
-                .withNodeName("bench-node")
-                .endSpec()
-                .withNewStatus()
-                .endStatus();
-        for (int c = 0; c < 2; c++) {
-          String cid = CgroupSandbox.containerId();
-          Path dir = sandbox.cgroupfsContainer(qos, uid, cid);
-          sandbox.limit(dir, 64L << 20);
+        for (Path dir : pod(client, sandbox, "app-" + p, qos, 64L << 20, annotation).values()) {
           sandbox.start(dir, List.of("sleep", "100000"));
           containers++;
-          pb.editSpec()
-              .addNewContainer()
-              .withName("c" + c)
-              .endContainer()
-              .endSpec()
-              .editStatus()
-              .addToContainerStatuses(
-                  new ContainerStatusBuilder()
-                      .withName("c" + c)
-                      .withContainerID("containerd://" + cid)
-                      .build())
-              .endStatus();
         }
-        client.resource(pb.build()).create();
       }
       Path sa = Files.createDirectories(state.resolve("serviceaccount"));
       Files.copy(relay.caCertificate(), sa.resolve("ca.crt"));
@@ -302,6 +272,55 @@ public final class AgentFootprint {
     return max;
   }
 
+  /**
+   * A pod of the node with two containers, each a real cgroup in kubelet's cgroupfs layout with the
+   * given limit, created in the API server; returns the containers' cgroups by ID.
+   */
+  static Map<String, Path> pod(
+      KubernetesClient client,
+      CgroupSandbox sandbox,
+      String name,
+      String qos,
+      long limit,
+      String annotation)
+      throws IOException {
+    String uid = CgroupSandbox.podUid();
+    PodBuilder pb =
+        new PodBuilder()
+            .withNewMetadata()
+            .withName(name)
+            .withNamespace("bench")
+            .withUid(uid)
+            .addToAnnotations("bench/payload", annotation)
+            .endMetadata()
+            .withNewSpec()
+            .withNodeName("bench-node")
+            .endSpec()
+            .withNewStatus()
+            .endStatus();
+    Map<String, Path> dirs = new java.util.LinkedHashMap<>();
+    for (int c = 0; c < 2; c++) {
+      String cid = CgroupSandbox.containerId();
+      Path dir = sandbox.cgroupfsContainer(qos, uid, cid);
+      sandbox.limit(dir, limit);
+      dirs.put(cid, dir);
+      pb.editSpec()
+          .addNewContainer()
+          .withName("c" + c)
+          .endContainer()
+          .endSpec()
+          .editStatus()
+          .addToContainerStatuses(
+              new ContainerStatusBuilder()
+                  .withName("c" + c)
+                  .withContainerID("containerd://" + cid)
+                  .build())
+          .endStatus();
+    }
+    client.resource(pb.build()).create();
+    return dirs;
+  }
+
   private static String scrape(int port) {
     try {
       return HttpClient.newHttpClient()
@@ -336,7 +355,7 @@ public final class AgentFootprint {
 
     final Map<String, Path> cgroups = new java.util.LinkedHashMap<>();
     final List<Process> processes = new ArrayList<>();
-    final long startNanos = System.nanoTime();
+    long startNanos;
     volatile long firstOomKillNanos = -1;
     long lost;
     private Thread watcher;
@@ -346,38 +365,7 @@ public final class AgentFootprint {
       Storm s = new Storm();
       int perContainer = Math.max(1, Math.round(perMinute / (float) CONTAINERS));
       for (int p = 0; p < PODS; p++) {
-        String uid = CgroupSandbox.podUid();
-        PodBuilder pb =
-            new PodBuilder()
-                .withNewMetadata()
-                .withName("storm-" + p)
-                .withNamespace("bench")
-                .withUid(uid)
-                .endMetadata()
-                .withNewSpec()
-                .withNodeName("bench-node")
-                .endSpec()
-                .withNewStatus()
-                .endStatus();
-        for (int c = 0; c < 2; c++) {
-          String cid = CgroupSandbox.containerId();
-          Path dir = sandbox.cgroupfsContainer("burstable", uid, cid);
-          sandbox.limit(dir, 8L << 20);
-          s.cgroups.put(cid, dir);
-          pb.editSpec()
-              .addNewContainer()
-              .withName("c" + c)
-              .endContainer()
-              .endSpec()
-              .editStatus()
-              .addToContainerStatuses(
-                  new ContainerStatusBuilder()
-                      .withName("c" + c)
-                      .withContainerID("containerd://" + cid)
-                      .build())
-              .endStatus();
-        }
-        client.resource(pb.build()).create();
+        s.cgroups.putAll(pod(client, sandbox, "storm-" + p, "burstable", 8L << 20, ""));
       }
       Thread.sleep(2000); // the agent's pod watch sees the storm's pods
       System.out.printf(
@@ -394,6 +382,7 @@ public final class AgentFootprint {
                     "--step-mb",
                     "16")));
       }
+      s.startNanos = System.nanoTime(); // the storm starts now, not at its pods' creation
       s.watcher =
           new Thread(
               () -> {

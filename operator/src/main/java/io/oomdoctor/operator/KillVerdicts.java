@@ -48,31 +48,32 @@ final class KillVerdicts {
       int statusFingerprint) {
 
     /**
-     * The same verdict naming the kill with the strings of {@code cached} (the cache's copy), so
-     * that the two hold one copy of them.
+     * The same verdict naming the kill with the strings of the cache's copy of it, so that the two
+     * hold one copy of them; this one when the cache has another kill of that name.
      */
-    Verdict sharing(OomKill cached) {
-      String u = cached.getMetadata().getUid();
-      String n = cached.getMetadata().getName();
-      return Objects.equals(u, uid) && Objects.equals(n, name)
-          ? new Verdict(
-              namespace,
-              u,
-              generation,
-              n,
-              created,
-              trust,
-              workload,
-              workloadUid,
-              container,
-              policy,
-              kills,
-              cause,
-              recommendedLimitBytes,
-              fix,
-              lastKillTime,
-              statusFingerprint)
-          : this;
+    Verdict sharing(KillIndex.Lean cached) {
+      if (cached == null
+          || !Objects.equals(cached.uid(), uid)
+          || !Objects.equals(cached.name(), name)) {
+        return this;
+      }
+      return new Verdict(
+          namespace,
+          cached.uid(),
+          generation,
+          cached.name(),
+          created,
+          trust,
+          workload,
+          workloadUid,
+          container,
+          policy,
+          kills,
+          cause,
+          recommendedLimitBytes,
+          fix,
+          lastKillTime,
+          statusFingerprint);
     }
 
     /** Whether this kill may drive recommendations and Apply. */

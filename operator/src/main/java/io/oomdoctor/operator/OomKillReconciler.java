@@ -101,8 +101,7 @@ public class OomKillReconciler implements Reconciler<OomKill> {
     if (known == null && print == 0) {
       status = recorder.emit(a, status);
     }
-    KillIndex.Lean cached = index.lean(index.getKey(kill));
-    verdicts.put(KillRecorder.verdict(a, status).sharing(cached == null ? kill : cached.toKill()));
+    verdicts.put(KillRecorder.verdict(a, status).sharing(index.lean(index.getKey(kill))));
     if (!index.holds(ns(kill), name(kill), kill.getMetadata().getUid())) {
       verdicts.remove(kill); // deleted while it was being assessed
       return UpdateControl.noUpdate();
