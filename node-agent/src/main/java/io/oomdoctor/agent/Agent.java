@@ -261,13 +261,7 @@ public final class Agent implements AutoCloseable {
 
     void fold(OomReport next, long cursorKey) {
       if (repeats == null) {
-        repeats = new Repeats();
-        repeats.count = 1;
-        repeats.firstTimestamp = first.timestamp;
-        repeats.lastTimestamp = first.timestamp;
-        if (first.pid != null) {
-          repeats.pids = new ArrayList<>(List.of(first.pid));
-        }
+        repeats = Repeats.single(first.pid, first.timestamp);
       }
       repeats.add(next.pid, next.timestamp);
       cursorKeys.add(cursorKey);

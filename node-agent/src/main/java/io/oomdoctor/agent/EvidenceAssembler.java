@@ -122,12 +122,7 @@ public final class EvidenceAssembler {
    *     read it earlier; null to read it now
    */
   public OomKill assemble(OomReport r, long nowMillis, String procContainer) {
-    boolean loneLine =
-        r.taskMemcg == null
-            && r.oomMemcg == null
-            && r.memcgStatsPath == null
-            && r.pid != null
-            && !OomReport.KIND_GLOBAL.equals(r.kind);
+    boolean loneLine = loneLine(r);
     String taskPath;
     String oomPath;
     Attribution a;

@@ -40,6 +40,18 @@ public class Repeats {
   public List<Integer> pids;
 
   /** Counts one more kill. */
+  /** The repeats of an OomKill that so far stands for its own kill alone. */
+  public static Repeats single(Integer pid, String timestamp) {
+    Repeats r = new Repeats();
+    r.count = 1;
+    r.firstTimestamp = timestamp;
+    r.lastTimestamp = timestamp;
+    if (pid != null) {
+      r.pids = new ArrayList<>(List.of(pid));
+    }
+    return r;
+  }
+
   public void add(Integer pid, String timestamp) {
     count = count == null ? 1 : count + 1;
     if (timestamp != null) {

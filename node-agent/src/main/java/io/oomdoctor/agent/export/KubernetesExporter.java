@@ -214,13 +214,10 @@ public final class KubernetesExporter implements Exporter {
   /** Counts {@code next} into {@code first}: one OomKill for both. */
   private static void repeat(OomKillSpec first, OomKillSpec next) {
     if (first.repeats == null) {
-      first.repeats = new Repeats();
-      first.repeats.count = 1;
-      first.repeats.firstTimestamp = first.report == null ? null : first.report.timestamp;
-      first.repeats.lastTimestamp = first.repeats.firstTimestamp;
-      if (first.report != null && first.report.pid != null) {
-        first.repeats.pids = new ArrayList<>(List.of(first.report.pid));
-      }
+      first.repeats =
+          Repeats.single(
+              first.report == null ? null : first.report.pid,
+              first.report == null ? null : first.report.timestamp);
     }
     // The next OomKill may itself stand for several kills (the agent counts a storm's kills of a
     // container into one before it is assembled): all of them count.
