@@ -5,6 +5,7 @@ import io.oomdoctor.agent.export.Json;
 import io.oomdoctor.agent.parse.KernelLine;
 import io.oomdoctor.agent.parse.LogLineDecoder;
 import io.oomdoctor.agent.parse.OomReportParser;
+import io.oomdoctor.agent.parse.PastedLog;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -23,8 +24,12 @@ final class ParseCommand {
   static Options options(Function<String, String> env) {
     return new Options(
             "parse",
-            "Read kernel log text (raw /dev/kmsg records, dmesg, dmesg -T, journalctl -k) from files"
-                + " or stdin and print one JSON object per OOM kill.",
+            "Read kernel log text from files or stdin and print one JSON object per OOM kill. Takes"
+                + " the text as people have it: /dev/kmsg records, dmesg (-T in any language, -x,"
+                + " -r, iso), journalctl -k (short modes, json, export, verbose), syslog files"
+                + " (RFC 3164/5424, ISO stamps), a log viewer's table (newest first too), e-mail"
+                + " quotes, quoted-printable, Markdown, wrapped or run-together lines. A report"
+                + " the text cuts short or elides is printed with complete=false and the reason.",
             env)
         .positional("FILE", "Files to read; stdin when none.");
   }
@@ -43,7 +48,7 @@ final class ParseCommand {
       PrintStream out,
       PrintStream err)
       throws IOException {
-    LogLineDecoder decoder = LogLineDecoder.forNow(ZoneId.systemDefault());
+    PastedLog pasted = new PastedLog(LogLineDecoder.forNow(ZoneId.systemDefault()));
     OomReportParser parser =
         OomReportParser.collecting(
             r -> {
@@ -55,16 +60,13 @@ final class ParseCommand {
     long garbled = 0;
     int status = 0;
     if (files == null || files.isEmpty()) {
-      garbled +=
-          feed(
-              new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)),
-              decoder,
-              parser);
+      garbled += feed(new BufferedReader(new InputStreamReader(System.in, utf8())), pasted, parser);
     } else {
       for (String name : files) {
         Path f = Path.of(name);
-        try (BufferedReader r = Files.newBufferedReader(f, StandardCharsets.ISO_8859_1)) {
-          garbled += feed(r, decoder, parser);
+        try (BufferedReader r =
+            new BufferedReader(new InputStreamReader(Files.newInputStream(f), utf8()))) {
+          garbled += feed(r, pasted, parser);
           parser.flush(); // a report never spans two files
         } catch (java.nio.file.NoSuchFileException e) {
           err.println("oomdoctor-agent: cannot read " + f + ": no such file");
@@ -84,20 +86,40 @@ final class ParseCommand {
     return status;
   }
 
-  private static long feed(BufferedReader in, LogLineDecoder decoder, OomReportParser parser)
+  /** Text is read in documents of at most this many characters, cut at a line's end. */
+  static final int DOCUMENT_CHARS = 4 << 20;
+
+  /** UTF-8 that replaces what is not UTF-8 (a log in another encoding) instead of failing. */
+  private static java.nio.charset.CharsetDecoder utf8() {
+    return StandardCharsets.UTF_8
+        .newDecoder()
+        .onMalformedInput(java.nio.charset.CodingErrorAction.REPLACE)
+        .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPLACE);
+  }
+
+  private static long feed(BufferedReader in, PastedLog pasted, OomReportParser parser)
       throws IOException {
     long garbled = 0;
+    StringBuilder doc = new StringBuilder();
     String line;
     while ((line = in.readLine()) != null) {
-      List<KernelLine> lines = decoder.decode(line);
-      if (lines == null) {
-        garbled++;
-        continue;
-      }
-      for (KernelLine l : lines) {
-        parser.accept(l);
+      doc.append(line).append('\n');
+      if (doc.length() >= DOCUMENT_CHARS) {
+        garbled += feedDocument(doc, pasted, parser);
       }
     }
-    return garbled;
+    return garbled + feedDocument(doc, pasted, parser);
+  }
+
+  private static long feedDocument(StringBuilder doc, PastedLog pasted, OomReportParser parser) {
+    if (doc.length() == 0) {
+      return 0;
+    }
+    PastedLog.Result r = pasted.read(doc.toString());
+    doc.setLength(0);
+    for (KernelLine l : r.lines()) {
+      parser.accept(l);
+    }
+    return r.garbled();
   }
 }

@@ -46,12 +46,26 @@ public final class OomReportParser {
       Pattern.compile("^Task in (.*) killed as a result of limit of (.*)$");
   private static final Pattern KILL_PROCESS =
       Pattern.compile(
-          "^(Memory cgroup out of memory|Out of memory(?: \\([a-z_]+\\))?): Kill process (\\d+)"
-              + " \\((.*)\\) score (-?\\d+) or sacrifice child$");
+          "^(Memory cgroup out of memory|Out of [Mm]emory(?: \\([a-z_]+\\))?): [Kk]ill process"
+              + " (\\d+) \\((.*)\\) score (-?\\d+) (?:or sacrifice child|or a child|and children)\\.?$");
+
+  /**
+   * The victim line of every kernel since 2.6.32: "Killed process PID (NAME) total-vm:…", with the
+   * UID before the name on 2.6.32 ("Killed process PID, UID N, (NAME) total-vm:…").
+   */
   private static final Pattern KILLED =
       Pattern.compile(
-          "^(?:(Memory cgroup out of memory|Out of memory(?: \\([a-z_]+\\))?): )?Killed process"
-              + " (\\d+) \\((.*)\\),? (?:UID \\d+, )?total-vm:(.*)$");
+          "^(?:(Memory cgroup out of memory|Out of [Mm]emory(?: \\([a-z_]+\\))?): )?Killed process"
+              + " (\\d+),? (?:UID (\\d+), )?\\((.*)\\),? (?:UID \\d+, )?(?:total-vm|vsz):(.*)$");
+
+  /** Kernels before 2.6.32 name the victim only: "Killed process PID (NAME)". */
+  private static final Pattern KILLED_NAME_ONLY =
+      Pattern.compile(
+          "^(?:(Memory cgroup out of memory|Out of [Mm]emory(?: \\([a-z_]+\\))?): )?Killed process"
+              + " (\\d+),? (?:UID (\\d+), )?\\((.*)\\)[.,]?$");
+
+  private static final Pattern STAT_PAIRS = Pattern.compile("^(?:[a-z][a-z0-9_]* \\d+\\s*)+$");
+  private static final Pattern STAT_PAIR = Pattern.compile("([a-z][a-z0-9_]*) (\\d+)");
   private static final Pattern KB_FIELD = Pattern.compile("([a-z-]+):(\\d+)kB");
   private static final Pattern UID_FIELD = Pattern.compile("UID[: ](\\d+)");
   private static final Pattern SCORE_ADJ_FIELD = Pattern.compile("oom_score_adj:(-?\\d+)");
@@ -144,6 +158,10 @@ public final class OomReportParser {
 
   /** Feeds one line. Lines from userspace (facility other than kernel) never match anything. */
   public void accept(KernelLine line) {
+    if (line.facility() == PastedLog.FACILITY_ELIDED) {
+      markIncomplete("the text leaves part of the report out: " + abbreviate(line.text().strip()));
+      return;
+    }
     if (line.seq() != null) {
       if (current != null && lastSeq != null && line.seq() > lastSeq + 1) {
         markIncomplete(
@@ -154,7 +172,7 @@ public final class OomReportParser {
     if (!line.fromKernel()) {
       return;
     }
-    String text = line.text().stripTrailing();
+    String text = line.text().strip();
     if (current != null
         && startUs != null
         && line.kernelTimeUs() != null
@@ -246,6 +264,14 @@ public final class OomReportParser {
       if (rest.isEmpty()) {
         r.memcgStatsPath = m.group(1);
         section = Section.STATS;
+      } else if (STAT_PAIRS.matcher(rest).matches()) {
+        // the v2 memory.stat lines run together after the heading (a pasted log)
+        r.memcgStatsPath = m.group(1);
+        Matcher s = STAT_PAIR.matcher(rest);
+        while (s.find()) {
+          putStat(s.group(1), s.group(2), 1);
+        }
+        section = Section.STATS;
       } else {
         // Kernels before 4.x print one line per cgroup of the subtree: "path: cache:0KB rss:…".
         boolean first = r.memcgStatsPath == null;
@@ -298,7 +324,12 @@ public final class OomReportParser {
     }
     m = KILLED.matcher(text);
     if (m.matches()) {
-      killed(line, m);
+      killed(line, m, true);
+      return;
+    }
+    m = KILLED_NAME_ONLY.matcher(text);
+    if (m.matches()) {
+      killed(line, m, false);
       return;
     }
     m = REAPED.matcher(text);
@@ -551,7 +582,7 @@ public final class OomReportParser {
     return path.equals(parent) || path.startsWith(parent.endsWith("/") ? parent : parent + "/");
   }
 
-  private void killed(KernelLine line, Matcher m) {
+  private void killed(KernelLine line, Matcher m, boolean withSizes) {
     OomReport r = reportFor(line);
     String prefix = m.group(1) != null ? m.group(1) : pendingKillPrefix;
     if (prefix != null) {
@@ -562,8 +593,11 @@ public final class OomReportParser {
       markIncomplete("the victim line names another process than the summary");
     }
     r.pid = pid;
-    r.process = m.group(3);
-    String tail = "total-vm:" + m.group(4);
+    r.process = m.group(4);
+    if (m.group(3) != null) {
+      r.uid = Long.valueOf(m.group(3));
+    }
+    String tail = withSizes ? "total-vm:" + m.group(5) : "";
     Matcher kb = KB_FIELD.matcher(tail);
     while (kb.find()) {
       long v = Long.parseLong(kb.group(2));
@@ -578,7 +612,7 @@ public final class OomReportParser {
     }
     // The UID is one of the kernel's fields after the name ("UID:0" on 5.x+, "UID 0, " before
     // total-vm on some kernels): never read inside the name, which the process chose.
-    Matcher uid = UID_FIELD.matcher(m.group(0).substring(m.end(3)));
+    Matcher uid = UID_FIELD.matcher(m.group(0).substring(m.end(4)));
     if (uid.find()) {
       r.uid = Long.valueOf(uid.group(1));
     }

@@ -37,15 +37,15 @@ class OomReportParserTest {
   }
 
   static List<OomReport> parseLines(List<String> lines) {
+    return parseText(String.join("\n", lines) + "\n");
+  }
+
+  /** Parses a document of pasted text as `oomdoctor-agent parse` does. */
+  static List<OomReport> parseText(String text) {
     List<OomReport> out = new ArrayList<>();
-    LogLineDecoder decoder = new LogLineDecoder(ZoneOffset.UTC, 2026);
+    PastedLog pasted = new PastedLog(new LogLineDecoder(ZoneOffset.UTC, 2026));
     OomReportParser parser = OomReportParser.collecting(out::add);
-    for (String line : lines) {
-      List<KernelLine> decoded = decoder.decode(line);
-      if (decoded != null) {
-        decoded.forEach(parser::accept);
-      }
-    }
+    pasted.read(text).lines().forEach(parser::accept);
     parser.flush();
     return out;
   }
