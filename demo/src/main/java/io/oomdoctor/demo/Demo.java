@@ -97,7 +97,7 @@ public final class Demo implements Callable<Integer> {
       Runtime.getRuntime().addShutdownHook(hook);
       KubernetesClient k = cluster.api().client();
       Path kubeconfig = cluster.api().writeKubeconfig(state.resolve("kubeconfig"), NS);
-      say("API server  " + cluster.api().url() + "  (kubeconfig: " + kubeconfig + ")");
+      say("API server  " + cluster.api().kubectlUrl() + "  (kubeconfig: " + kubeconfig + ")");
       if (!replay) {
         say("cgroups     " + cluster.cgroupRoot() + "  (kubelet cgroupfs layout)");
       }

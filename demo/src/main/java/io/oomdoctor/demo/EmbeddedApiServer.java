@@ -31,6 +31,7 @@ public final class EmbeddedApiServer implements AutoCloseable {
   private final KubernetesMockServer server;
   private final KubernetesClient client;
   private final KubectlCompat compat;
+  private final KubectlFront front;
 
   /** The mock logs every request at INFO through java.util.logging: keep only its warnings. */
   private static final java.util.logging.Logger MOCK_LOG =
@@ -56,6 +57,11 @@ public final class EmbeddedApiServer implements AutoCloseable {
         throw new UncheckedIOException("the generated CRD " + name + " is not on the classpath", e);
       }
     }
+    try {
+      front = new KubectlFront(url(), compat::tableOf);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot listen for kubectl on localhost", e);
+    }
   }
 
   public KubernetesClient client() {
@@ -77,8 +83,17 @@ public final class EmbeddedApiServer implements AutoCloseable {
             .convertValue(list, com.fasterxml.jackson.databind.JsonNode.class));
   }
 
+  /** The mock API server itself: what the agent and the operator of the demo talk to. */
   public String url() {
     return "http://127.0.0.1:" + server.getPort();
+  }
+
+  /**
+   * Where kubectl (and the kubeconfig) points: the same API, with watches over plain HTTP ({@code
+   * kubectl get -w}) served as streams.
+   */
+  public String kubectlUrl() {
+    return front.url();
   }
 
   /** Writes a kubeconfig for this server (plain HTTP, no credentials needed) and returns it. */
@@ -105,7 +120,7 @@ public final class EmbeddedApiServer implements AutoCloseable {
             namespace: %s
         current-context: oomdoctor-demo
         """
-            .formatted(url(), namespace));
+            .formatted(kubectlUrl(), namespace));
     return file;
   }
 
@@ -116,6 +131,7 @@ public final class EmbeddedApiServer implements AutoCloseable {
 
   @Override
   public void close() {
+    front.close();
     client.close();
     server.destroy();
   }

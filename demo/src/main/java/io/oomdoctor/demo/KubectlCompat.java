@@ -140,6 +140,13 @@ final class KubectlCompat extends Dispatcher {
     this.delegate = delegate;
   }
 
+  /** An object of one of the project's resources (at {@code path}) as a Table; else null. */
+  JsonNode tableOf(String path, JsonNode object) {
+    Target t = target(path);
+    CustomResourceDefinition crd = t == null ? null : crds.get(t.resource.plural());
+    return crd == null || object == null || !object.isObject() ? null : table(crd, object, true);
+  }
+
   void register(CustomResourceDefinition crd) {
     crds.put(crd.getSpec().getNames().getPlural(), crd);
   }

@@ -69,6 +69,72 @@ class KubectlIT {
     return out;
   }
 
+  /** A kubectl left running (get -w), its output collected as it comes. */
+  private final class Watching {
+    private final Process process;
+    private final StringBuffer out = new StringBuffer();
+    private final String what;
+
+    Watching(Process process, String what) {
+      this.process = process;
+      this.what = what;
+      Thread t =
+          new Thread(
+              () -> {
+                try (var in = process.getInputStream()) {
+                  byte[] buf = new byte[4096];
+                  int n;
+                  while ((n = in.read(buf)) > 0) {
+                    out.append(new String(buf, 0, n, StandardCharsets.UTF_8));
+                  }
+                } catch (java.io.IOException e) {
+                  // the process ended
+                }
+              },
+              "kubectl-watch");
+      t.setDaemon(true);
+      t.start();
+    }
+
+    /** Waits until the output shows {@code text}, failing if kubectl exits or 30 s pass. */
+    void until(String text) {
+      Awaitility.await(what + " shows " + text)
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(100))
+          .untilAsserted(
+              () -> {
+                assertThat(process.isAlive() || out.toString().contains(text))
+                    .as(what + " ended:\n" + out)
+                    .isTrue();
+                assertThat(out.toString()).as(what).contains(text);
+              });
+      assertThat(process.isAlive()).as(what + " still watches:\n" + out).isTrue();
+    }
+
+    /** Waits until the output names {@code n} different things matching {@code regex}. */
+    void untilDistinct(String regex, int n) {
+      java.util.regex.Pattern p = java.util.regex.Pattern.compile(regex);
+      Awaitility.await(what + " shows " + n + " of " + regex)
+          .atMost(Duration.ofSeconds(30))
+          .pollInterval(Duration.ofMillis(100))
+          .until(() -> p.matcher(out).results().map(r -> r.group()).distinct().count() >= n);
+      assertThat(process.isAlive()).as(what + " still watches:\n" + out).isTrue();
+    }
+
+    void stop() throws InterruptedException {
+      process.destroy();
+      process.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  private Watching watch(String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of("kubectl", "--kubeconfig", kubeconfig.toString()));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    p.getOutputStream().close();
+    return new Watching(p, "kubectl " + String.join(" ", args));
+  }
+
   private Path file(String name, String yaml) throws Exception {
     return Files.writeString(state.resolve(name), yaml);
   }
@@ -195,6 +261,21 @@ class KubectlIT {
         .contains("evidenceFor")
         .contains("evidenceAgainst");
     assertThat(kubectl("get", "oomkills", "-A")).isNotNull();
+
+    // get -w stays and shows what changes: a policy made while it watches, and its pods
+    Watching policies = watch("get", "oompolicies", "-n", "tryout", "-w");
+    Watching pods = watch("get", "pods", "-n", "tryout", "--watch");
+    policies.until("talker");
+    kubectl(
+        "apply",
+        "-f",
+        file("second.yaml", Files.readString(policy).replace("name: talker", "name: watched-later"))
+            .toString());
+    policies.until("watched-later");
+    kubectl("scale", "deployment", "talker", "-n", "tryout", "--replicas=3");
+    pods.untilDistinct("talker-[0-9a-f]+-[0-9a-z]{5}", 3);
+    policies.stop();
+    pods.stop();
 
     assertThat(kubectl("delete", "oompolicy", "talker", "-n", "tryout")).contains("deleted");
     assertThat(kubectl("delete", "deployment", "talker", "-n", "tryout")).contains("deleted");
