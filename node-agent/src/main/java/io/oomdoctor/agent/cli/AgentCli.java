@@ -15,10 +15,11 @@ public final class AgentCli {
 
       Commands:
         run      Follow the kernel log and export every OOM kill (the DaemonSet's command).
-        parse    Read kernel log text (raw /dev/kmsg records, dmesg, dmesg -T, journalctl -k) from
-                 files or stdin and print one JSON object per OOM kill.
+        parse    Read kernel log text (dmesg, journalctl, syslog, a pasted report) from files or
+                 stdin and print one JSON object per OOM kill.
         explain  Like parse, but print for each OOM kill why it happened and what to do.
         scan     Read this host's kernel ring buffer once and print one JSON object per OOM kill.
+        doctor   Triage a Docker container's exit 137: was it the OOM killer, why, and the fix.
 
       'oomdoctor-agent COMMAND --help' lists a command's options; --version prints the version.
       """;
@@ -61,6 +62,7 @@ public final class AgentCli {
           case "parse" -> ParseCommand.options(env);
           case "explain" -> ExplainCommand.options(env);
           case "scan" -> ScanCommand.options(env);
+          case "doctor" -> DoctorCommand.options(env);
           default -> null;
         };
     if (options == null) {
@@ -81,6 +83,7 @@ public final class AgentCli {
         case "run" -> new RunCommand(options).call();
         case "parse" -> ParseCommand.run(options.positional(), out, err);
         case "explain" -> ExplainCommand.run(options.positional(), out, err);
+        case "doctor" -> new DoctorCommand(options).run(out, err);
         default -> new ScanCommand(options).run(out, err);
       };
     } catch (Options.UsageException e) {

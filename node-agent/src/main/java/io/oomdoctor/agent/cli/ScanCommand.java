@@ -38,6 +38,19 @@ final class ScanCommand {
   }
 
   int run(PrintStream out, PrintStream err) throws InterruptedException {
+    return collect(host, nodeName, kill -> out.println(Json.line(kill)), err);
+  }
+
+  /**
+   * Reads the ring buffer once and hands each kill, with its evidence (live cgroup figures where
+   * the cgroup still exists), to {@code sink}; returns the exit code.
+   */
+  static int collect(
+      HostOptions host,
+      String nodeName,
+      java.util.function.Consumer<io.oomdoctor.model.OomKill> sink,
+      PrintStream err)
+      throws InterruptedException {
     String bootId = KmsgReader.bootId(host.procRoot);
     long bootMillis = KmsgReader.bootEpochMillis(host.procRoot, System.currentTimeMillis());
     CgroupTree tree =
@@ -48,7 +61,7 @@ final class ScanCommand {
         new EvidenceAssembler(nodeName, null, tree, null, PodResolver.NONE, null);
     OomReportParser parser =
         OomReportParser.collecting(
-            r -> out.println(Json.line(assembler.assemble(r, System.currentTimeMillis()))));
+            r -> sink.accept(assembler.assemble(r, System.currentTimeMillis())));
     parser.bootId(bootId);
     AtomicLong lastRecordNanos = new AtomicLong(System.nanoTime());
     AtomicLong lost = new AtomicLong();

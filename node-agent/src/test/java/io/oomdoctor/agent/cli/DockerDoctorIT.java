@@ -1,0 +1,264 @@
+package io.oomdoctor.agent.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.github.dockerjava.api.DockerClient;
+import com.github.dockerjava.api.model.HostConfig;
+import io.oomdoctor.agent.json.JsonReader;
+import io.oomdoctor.agent.testing.DockerDaemon;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code oomdoctor-agent doctor} against real containers of a real Docker daemon, killed for real
+ * by the kernel (or by {@code docker kill}): each triage is checked against what the test did.
+ */
+class DockerDoctorIT {
+  static final long MI = 1L << 20;
+  private static DockerDaemon docker;
+
+  @BeforeAll
+  static void start() throws Exception {
+    docker = DockerDaemon.start();
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (docker != null) {
+      docker.close();
+    }
+  }
+
+  record Run(int code, String out, String err) {}
+
+  static Run doctor(String... args) {
+    List<String> argv = new ArrayList<>(List.of("doctor", "--docker-host", docker.host()));
+    argv.addAll(List.of(args));
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    int code =
+        AgentCli.execute(
+            argv,
+            name -> null,
+            new PrintStream(out, true, StandardCharsets.UTF_8),
+            new PrintStream(err, true, StandardCharsets.UTF_8));
+    return new Run(
+        code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+  }
+
+  static Map<String, Object> json(String container) {
+    Run r = doctor("--output", "json", "--sample-seconds", "1", container);
+    assertThat(r.code).as(r.err).isZero();
+    return JsonReader.object(r.out.strip());
+  }
+
+  static String create(String name, HostConfig hc, Map<String, String> labels, String... cmd) {
+    DockerClient c = docker.client();
+    var create =
+        c.createContainerCmd(DockerDaemon.IMAGE)
+            .withName(name)
+            .withCmd(cmd)
+            .withHostConfig(hc.withNetworkMode("none"));
+    if (labels != null) {
+      create.withLabels(labels);
+    }
+    String id = create.exec().getId();
+    c.startContainerCmd(id).exec();
+    return id;
+  }
+
+  static int waitExit(String id) {
+    return docker.client().waitContainerCmd(id).start().awaitStatusCode(60, TimeUnit.SECONDS);
+  }
+
+  static HostConfig limit(long memory, long memorySwap) {
+    return HostConfig.newHostConfig().withMemory(memory).withMemorySwap(memorySwap);
+  }
+
+  @Test
+  void anOomKillOfTheMainProcessIsDiagnosedWithTheFixAsDockerUsersWriteIt() {
+    String id =
+        create(
+            "shop-web-1",
+            limit(64 * MI, 64 * MI),
+            Map.of("com.docker.compose.project", "shop", "com.docker.compose.service", "web"),
+            "/memhog",
+            "--step-mb",
+            "8",
+            "--interval-ms",
+            "40",
+            "--max-mb",
+            "300");
+    assertThat(waitExit(id)).isEqualTo(137);
+    Map<String, Object> t = json("shop-web-1");
+    assertThat(t.get("id")).isEqualTo(id);
+    assertThat(t.get("oomKilled")).isEqualTo(true);
+    assertThat(t.get("exitCode")).isEqualTo(137L);
+    assertThat(t.get("limitBytes")).isEqualTo(64 * MI);
+    assertThat(t.get("swapLimitBytes")).isEqualTo(64 * MI);
+    assertThat(t.get("kernelReportFound")).isEqualTo(true);
+    assertThat(t.get("verdict")).isEqualTo("OomKilledMain");
+    assertThat(t.get("victimProcess")).isEqualTo("memhog");
+    assertThat(t.get("cause")).isNotIn("NotOomKill", "NoOomKill", "HostOom", null);
+    assertThat((Long) t.get("recommendedLimitBytes")).isGreaterThan(64 * MI);
+    assertThat(t.get("composeService")).isEqualTo("web");
+    assertThat(t.get("composeProject")).isEqualTo("shop");
+    @SuppressWarnings("unchecked")
+    Map<String, Object> compose = (Map<String, Object>) t.get("compose");
+    assertThat(compose)
+        .containsKeys("mem_limit", "memswap_limit", "deploy.resources.limits.memory");
+    @SuppressWarnings("unchecked")
+    Map<String, Object> parts = (Map<String, Object>) t.get("breakdown");
+    assertThat((Long) parts.get("anon")).isGreaterThan(32 * MI);
+
+    String human = doctor("shop-web-1").out;
+    assertThat(human)
+        .contains("OomKilledMain")
+        .contains("docker run --memory=")
+        .contains("mem_limit: ")
+        .contains("anon")
+        .contains("█");
+    // by its short ID too
+    assertThat(json(id.substring(0, 12)).get("container")).isEqualTo("shop-web-1");
+  }
+
+  @Test
+  void aDockerKillIsExit137WithoutTheOomKillerAndMemoryIsNotBlamed() {
+    String id =
+        create(
+            "killed-by-hand",
+            limit(64 * MI, 64 * MI),
+            null,
+            "/memhog",
+            "--step-mb",
+            "4",
+            "--max-mb",
+            "4",
+            "--interval-ms",
+            "10");
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> docker.client().inspectContainerCmd(id).exec().getState().getRunning());
+    docker.client().killContainerCmd(id).exec();
+    assertThat(waitExit(id)).isEqualTo(137);
+    Map<String, Object> t = json("killed-by-hand");
+    assertThat(t.get("exitCode")).isEqualTo(137L);
+    assertThat(t.get("oomKilled")).isEqualTo(false);
+    assertThat(t.get("kernelReportFound")).isEqualTo(false);
+    assertThat(t.get("verdict")).isEqualTo("KilledNotOom");
+    assertThat(t.get("cause")).isEqualTo("NotOomKill");
+    assertThat(t.get("recommendedLimitBytes")).isNull();
+    assertThat((String) t.get("summary")).contains("Memory is not to blame");
+  }
+
+  @Test
+  void aChildKilledWhileTheContainerLivesOnIsTold() {
+    String id =
+        create(
+            "prefork",
+            limit(64 * MI, 64 * MI),
+            null,
+            "/memhog",
+            "--child",
+            "--step-mb",
+            "8",
+            "--interval-ms",
+            "40",
+            "--max-mb",
+            "300");
+    Awaitility.await("the kernel's report of the child")
+        .atMost(Duration.ofSeconds(60))
+        .pollInterval(Duration.ofMillis(500))
+        .until(() -> Boolean.TRUE.equals(json(id).get("kernelReportFound")));
+    Map<String, Object> t = json("prefork");
+    assertThat(t.get("running")).isEqualTo(true);
+    assertThat(t.get("verdict")).isEqualTo("OomKilledChild");
+    long mainPid = docker.client().inspectContainerCmd(id).exec().getState().getPidLong();
+    assertThat(((Long) t.get("victimPid"))).isNotEqualTo(mainPid);
+    @SuppressWarnings("unchecked")
+    List<Object> history = (List<Object>) t.get("history");
+    assertThat(history).isNotEmpty();
+    assertThat(doctor("--sample-seconds", "1", "prefork").out)
+        .contains("Memory")
+        .containsPattern("[▁▂▃▄▅▆▇█]+┤ limit 64Mi");
+    docker.client().removeContainerCmd(id).withForce(true).exec();
+  }
+
+  @Test
+  void aContainerWithoutALimitAndOneWithSwapAreSaidSo() {
+    String free =
+        create(
+            "no-limit",
+            HostConfig.newHostConfig(),
+            null,
+            "/memhog",
+            "--step-mb",
+            "4",
+            "--max-mb",
+            "8",
+            "--interval-ms",
+            "10");
+    String swapping =
+        create(
+            "with-swap",
+            limit(64 * MI, 128 * MI),
+            null,
+            "/memhog",
+            "--step-mb",
+            "4",
+            "--max-mb",
+            "8",
+            "--interval-ms",
+            "10");
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(30))
+        .until(() -> docker.client().inspectContainerCmd(swapping).exec().getState().getRunning());
+    Map<String, Object> a = json("no-limit");
+    assertThat(a.get("limitBytes")).isNull();
+    assertThat(a.get("verdict")).isEqualTo("NoOomKill");
+    assertThat(a.get("notes").toString()).contains("No memory limit");
+    Map<String, Object> b = json("with-swap");
+    assertThat(b.get("swapLimitBytes")).isEqualTo(128 * MI);
+    assertThat(b.get("notes").toString()).contains("Swap is in play");
+    docker.client().removeContainerCmd(free).withForce(true).exec();
+    docker.client().removeContainerCmd(swapping).withForce(true).exec();
+  }
+
+  @Test
+  void aRemovedContainerIsTriagedFromWhatTheKernelStillHolds() {
+    String id =
+        create(
+            "short-lived",
+            limit(48 * MI, 48 * MI),
+            null,
+            "/memhog",
+            "--step-mb",
+            "8",
+            "--interval-ms",
+            "40",
+            "--max-mb",
+            "300");
+    assertThat(waitExit(id)).isEqualTo(137);
+    docker.client().removeContainerCmd(id).exec();
+    Map<String, Object> t = json(id);
+    assertThat(t.get("containerExists")).isEqualTo(false);
+    assertThat(t.get("kernelReportFound")).isEqualTo(true);
+    assertThat(t.get("id")).isEqualTo(id);
+    assertThat(t.get("limitBytes")).isEqualTo(48 * MI);
+    assertThat(t.get("verdict")).isEqualTo("OomKilledMain");
+    // by a name the engine no longer knows: a clear message, exit 1
+    Run r = doctor("short-lived");
+    assertThat(r.code).isEqualTo(1);
+    assertThat(r.err).contains("knows no container short-lived");
+  }
+}
