@@ -1,5 +1,9 @@
 package io.oomdoctor.agent;
 
+import io.oomdoctor.agent.docker.DockerContainers;
+import io.oomdoctor.agent.docker.DockerEngine;
+import io.oomdoctor.agent.docker.DockerExporter;
+import io.oomdoctor.agent.docker.KillLog;
 import io.oomdoctor.agent.export.Exporter;
 import io.oomdoctor.agent.export.KubernetesExporter;
 import io.oomdoctor.agent.export.StdoutExporter;
@@ -64,7 +68,24 @@ public final class AgentNode implements AutoCloseable {
       boolean podFieldSelector,
       AgentMetrics metrics,
       Clock clock) {
-    PodResolver pods = new PodWatcher(api, config.nodeName(), podFieldSelector);
+    return kubernetes(config, api, export, podFieldSelector, null, metrics, clock);
+  }
+
+  /**
+   * As above; with {@code docker} (a node whose runtime is Docker), a container whose cgroup path
+   * names no pod is found by Docker's io.kubernetes.* labels.
+   */
+  public static AgentNode kubernetes(
+      AgentConfig config,
+      KubeConnection api,
+      Export export,
+      boolean podFieldSelector,
+      DockerEngine docker,
+      AgentMetrics metrics,
+      Clock clock) {
+    PodResolver watcher = new PodWatcher(api, config.nodeName(), podFieldSelector);
+    PodResolver pods =
+        docker == null ? watcher : withDockerLabels(watcher, new DockerContainers(docker).start());
     Exporter out =
         new KubernetesExporter(
             api,
@@ -77,6 +98,58 @@ public final class AgentNode implements AutoCloseable {
             export.maxBackoff(),
             metrics);
     return new AgentNode(new Agent(config, out, pods, metrics, clock), out, pods);
+  }
+
+  /**
+   * An agent on a Docker host: each kill attributed to its container through the engine, diagnosed
+   * here, printed as one JSON line on {@code out}, counted in the metrics by container, image and
+   * cause, and recorded in the state directory for {@code doctor}.
+   */
+  public static AgentNode docker(
+      AgentConfig config, DockerEngine engine, PrintStream out, AgentMetrics metrics, Clock clock) {
+    DockerContainers containers = new DockerContainers(engine).start();
+    Exporter exporter = new DockerExporter(out, metrics, new KillLog(config.stateDir()));
+    return new AgentNode(
+        new Agent(config, exporter, containers, metrics, clock), exporter, containers);
+  }
+
+  /**
+   * The pods of a Kubernetes node, and, for a container whose cgroup path names no pod (the node's
+   * runtime is Docker through cri-dockerd), the pod from Docker's labels.
+   */
+  public static PodResolver withDockerLabels(PodResolver pods, DockerContainers docker) {
+    return new PodResolver() {
+      @Override
+      public io.oomdoctor.model.evidence.PodReference resolve(String podUid, String containerId) {
+        return pods.resolve(podUid, containerId);
+      }
+
+      @Override
+      public String podUidOfContainer(String containerId) {
+        return docker.podUidOfContainer(containerId);
+      }
+
+      @Override
+      public String runtimeOf(String podUid, String containerId) {
+        return pods.runtimeOf(podUid, containerId);
+      }
+
+      @Override
+      public String liveProblem() {
+        return pods.liveProblem();
+      }
+
+      @Override
+      public boolean synced() {
+        return pods.synced();
+      }
+
+      @Override
+      public void close() {
+        pods.close();
+        docker.close();
+      }
+    };
   }
 
   /** An agent without Kubernetes: each kill is one JSON line on {@code out}. */

@@ -136,6 +136,14 @@ public final class EvidenceAssembler {
       oomPath = r.oomMemcg != null ? r.oomMemcg : r.memcgStatsPath;
       a = PathAttribution.of(r);
     }
+    if (a.podUid == null && a.containerId != null) {
+      // cri-dockerd with a path that names no pod: Docker's io.kubernetes.* labels do
+      String uid = pods.podUidOfContainer(a.containerId);
+      if (uid != null) {
+        a.podUid = uid;
+        a.method = Attribution.METHOD_RUNTIME_LABELS;
+      }
+    }
     if (a.containerRuntime == null && a.podUid != null) {
       a.containerRuntime = pods.runtimeOf(a.podUid, a.containerId);
     }
@@ -146,7 +154,10 @@ public final class EvidenceAssembler {
     spec.report = r;
     spec.attribution = a;
     spec.limit = OomReport.KIND_GLOBAL.equals(r.kind) ? "node" : OomKills.humanKb(r.limitKb);
-    spec.pod = a.podUid == null ? null : pods.resolve(a.podUid, a.containerId);
+    spec.pod =
+        a.podUid != null
+            ? pods.resolve(a.podUid, a.containerId)
+            : a.containerId != null ? pods.resolveContainer(a.containerId) : null;
     if (tree != null) {
       spec.cgroups = liveCgroups(taskPath, oomPath);
       if (!loneLine && (r.kernelTimeUs == null || r.kernelTimeUs >= baselineUs)) {

@@ -29,11 +29,18 @@ public class Attribution {
   /** Found because exactly one container's oom_kill counter rose. */
   public static final String METHOD_COUNTER = "counter";
 
+  /**
+   * The pod found from the container runtime's labels (Docker's io.kubernetes.pod.uid, under
+   * cri-dockerd) when the cgroup path named none.
+   */
+  public static final String METHOD_RUNTIME_LABELS = "runtimeLabels";
+
   @JsonPropertyDescription(
       "How the cgroup of the kill was found: reportPath (the kernel's report), proc (the victim's"
-          + " /proc/PID/cgroup), counter (the only container whose oom_kill counter rose); empty"
+          + " /proc/PID/cgroup), counter (the only container whose oom_kill counter rose), runtimeLabels (the pod from the"
+          + " container runtime's labels); empty"
           + " when it could not be found.")
-  @Pattern("^(reportPath|proc|counter)$")
+  @Pattern("^(reportPath|proc|counter|runtimeLabels)$")
   public String method;
 
   @JsonPropertyDescription("Pod UID read from the cgroup path (with dashes).")

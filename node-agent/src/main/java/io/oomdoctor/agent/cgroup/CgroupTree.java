@@ -7,6 +7,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The kubelet part of a memory cgroup hierarchy: finds pod and container cgroups, and maps the
@@ -63,8 +65,36 @@ public final class CgroupTree {
         walk(dir, top, 0, out, seen);
       }
     }
+    plainDocker(out, seen);
     parsed = seen; // what vanished is forgotten
     return out;
+  }
+
+  /**
+   * Containers Docker runs by itself (not for the kubelet): {@code docker/<id>} (cgroupfs driver)
+   * and {@code system.slice/docker-<id>.scope} (systemd driver), below the hierarchy's root.
+   */
+  private void plainDocker(List<Entry> out, Map<String, CgroupPathInfo> seen) {
+    for (String top : new String[] {"docker", "system.slice"}) {
+      String[] names = hierarchyRoot.resolve(top).toFile().list();
+      if (names == null) {
+        continue;
+      }
+      for (String name : names) {
+        if (top.equals("system.slice") ? !name.startsWith("docker-") : isControlFile(name)) {
+          continue;
+        }
+        String key = top + "/" + name;
+        CgroupPathInfo info = parsed.get(key);
+        if (info == null) {
+          info = CgroupPaths.parse(key);
+        }
+        if (info.containerId() != null) {
+          seen.put(key, info);
+          out.add(new Entry(key, hierarchyRoot.resolve(key), info));
+        }
+      }
+    }
   }
 
   private void walk(
@@ -114,8 +144,9 @@ public final class CgroupTree {
   }
 
   /**
-   * The key (path from the kubelet root, e.g. {@code kubepods/burstable/pod…/…}) of a path as the
-   * kernel printed it, or null when it is not below kubepods.
+   * The key (path from the kubelet root, e.g. {@code kubepods/burstable/pod…/…}, or a plain Docker
+   * container's {@code docker/<id>}) of a path as the kernel printed it, or null when it is
+   * neither.
    */
   public static String keyOf(String kernelPath) {
     if (kernelPath == null) {
@@ -130,7 +161,8 @@ public final class CgroupTree {
       i = p.length() - "/kubepods".length();
     }
     if (i < 0) {
-      return null;
+      Matcher docker = PLAIN_DOCKER.matcher(p);
+      return docker.find() ? docker.group(1) : null;
     }
     String key = p.substring(i + 1);
     return key.endsWith("/") ? key.substring(0, key.length() - 1) : key;
@@ -140,7 +172,8 @@ public final class CgroupTree {
   public Path resolveKernelPath(String kernelPath) {
     String key = keyOf(kernelPath);
     if (key != null) {
-      return cgroupRoot.resolve(key);
+      // a plain Docker container's key is its path from the hierarchy's root
+      return key.startsWith("kubepods") ? cgroupRoot.resolve(key) : hierarchyRoot.resolve(key);
     }
     String rel = kernelPath.startsWith("/") ? kernelPath.substring(1) : kernelPath;
     return rel.isEmpty() ? hierarchyRoot : hierarchyRoot.resolve(rel);
@@ -153,6 +186,11 @@ public final class CgroupTree {
   }
 
   public static boolean isContainer(Entry e) {
-    return e.info().level() == Level.CONTAINER;
+    return e.info().level() == Level.CONTAINER
+        || (e.info().level() == Level.OUTSIDE && e.info().containerId() != null);
   }
+
+  /** A plain Docker container's cgroup, by the path the kernel prints. */
+  private static final Pattern PLAIN_DOCKER =
+      Pattern.compile("(?:^|/)(docker/[0-9a-f]{64}|system\\.slice/docker-[0-9a-f]{64}\\.scope)/?$");
 }

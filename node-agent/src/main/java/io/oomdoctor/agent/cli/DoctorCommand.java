@@ -7,6 +7,7 @@ import io.oomdoctor.agent.docker.ContainerFacts;
 import io.oomdoctor.agent.docker.DockerDoctor;
 import io.oomdoctor.agent.docker.DockerEngine;
 import io.oomdoctor.agent.docker.DoctorReport;
+import io.oomdoctor.agent.docker.KillLog;
 import io.oomdoctor.agent.docker.Triage;
 import io.oomdoctor.agent.json.JsonWriter;
 import io.oomdoctor.agent.parse.LogLineDecoder;
@@ -31,6 +32,7 @@ final class DoctorCommand {
   private final String dockerHost;
   private final boolean json;
   private final int sampleSeconds;
+  private final Path stateDir;
 
   static Options options(Function<String, String> env) {
     return HostOptions.add(
@@ -49,6 +51,12 @@ final class DoctorCommand {
             DockerEngine.DEFAULT_HOST,
             "The Docker Engine (unix:///path/to/docker.sock or tcp://host:port).")
         .value("--output", "human|json", null, "human", "How to print the triage.")
+        .value(
+            "--state-dir",
+            "PATH",
+            "OOMDOCTOR_STATE_DIR",
+            "/var/lib/oomdoctor",
+            "Where `run --docker` records the kills it saw (with the memory curve before each).")
         .value(
             "--sample-seconds",
             "N",
@@ -71,6 +79,7 @@ final class DoctorCommand {
     }
     this.json = "json".equals(output);
     this.sampleSeconds = o.integer("--sample-seconds");
+    this.stateDir = o.path("--state-dir");
     if (sampleSeconds < 0 || sampleSeconds > 600) {
       throw new Options.UsageException("--sample-seconds is 0 to 600");
     }
@@ -124,6 +133,27 @@ final class DoctorCommand {
       kills.addAll(fromJournal(id, facts, err));
       source = "systemd journal";
     }
+    // what the agent recorded: the reports the ring buffer may have lost, and the curves before
+    List<OomKillSpec> recorded = new KillLog(stateDir).of(id);
+    for (OomKillSpec r : recorded) {
+      int same = -1;
+      for (int i = 0; i < kills.size(); i++) {
+        var k = kills.get(i).report;
+        if (java.util.Objects.equals(k.pid, r.report.pid)
+            && java.util.Objects.equals(k.kernelTimeUs, r.report.kernelTimeUs)) {
+          same = i;
+        }
+      }
+      if (same >= 0) {
+        kills.set(same, r);
+      } else {
+        kills.add(r);
+        source = kills.size() == recorded.size() ? "agent's record (" + stateDir + ")" : source;
+      }
+    }
+    kills.sort(
+        java.util.Comparator.comparing(
+            (OomKillSpec k) -> k.report.timestamp == null ? "" : k.report.timestamp));
     CgroupSnapshot live = null;
     List<Long> history = new ArrayList<>();
     long interval = 200;

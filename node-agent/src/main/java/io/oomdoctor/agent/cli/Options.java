@@ -113,6 +113,16 @@ final class Options {
     return this;
   }
 
+  /** Whether the option was set, on the command line or in its environment variable. */
+  boolean given(String name) {
+    Spec spec = spec(name);
+    if (given.containsKey(name)) {
+      return true;
+    }
+    String e = spec.env == null ? null : environment.apply(spec.env);
+    return e != null && !e.isEmpty();
+  }
+
   /** The option's value (command line, else environment, else default), or null. */
   String string(String name) {
     Spec spec = spec(name);

@@ -26,6 +26,9 @@ final class RunCommand {
   private final int apiQps;
   private final int apiBurst;
   private final boolean podFieldSelector;
+  private final boolean docker;
+  private final boolean exporterGiven;
+  private final String dockerHost;
 
   static Options options(Function<String, String> env) {
     return HostOptions.add(
@@ -42,6 +45,21 @@ final class RunCommand {
             "OOMDOCTOR_EXPORTER",
             "kubernetes",
             "kubernetes (create OomKill resources) or stdout (one JSON line per kill).")
+        .flag(
+            "--docker",
+            "OOMDOCTOR_DOCKER",
+            false,
+            "A Docker host: attribute each kill to its container through the Docker engine,"
+                + " diagnose it here, print it as a JSON line on stdout, count it in the metrics"
+                + " and record it in --state-dir for `doctor`. Chosen by itself when there is no"
+                + " Kubernetes (no in-cluster service, no kubeconfig) but a Docker engine.")
+        .value(
+            "--docker-host",
+            "URL",
+            "DOCKER_HOST",
+            io.oomdoctor.agent.docker.DockerEngine.DEFAULT_HOST,
+            "The Docker engine: for --docker, and on Kubernetes nodes whose runtime is Docker"
+                + " (cri-dockerd) to find a container's pod by its labels.")
         .value(
             "--namespace",
             "NAMESPACE",
@@ -107,6 +125,24 @@ final class RunCommand {
     this.apiQps = o.integer("--api-qps");
     this.apiBurst = o.integer("--api-burst");
     this.podFieldSelector = o.bool("--pod-field-selector");
+    this.docker = o.bool("--docker");
+    this.exporterGiven = o.given("--exporter");
+    this.dockerHost = o.string("--docker-host");
+  }
+
+  /** Where the Docker engine listens, when it is a socket file here that exists. */
+  private boolean dockerSocketHere() {
+    return dockerHost.startsWith("unix://")
+        && java.nio.file.Files.exists(Path.of(dockerHost.substring("unix://".length())));
+  }
+
+  /** No sign of Kubernetes: no in-cluster service and no kubeconfig. */
+  private static boolean noKubernetes() {
+    if (System.getenv("KUBERNETES_SERVICE_HOST") != null || System.getenv("KUBECONFIG") != null) {
+      return false;
+    }
+    String home = System.getProperty("user.home");
+    return home == null || !java.nio.file.Files.exists(Path.of(home, ".kube", "config"));
   }
 
   int call() throws Exception {
@@ -136,22 +172,39 @@ final class RunCommand {
             stateDir,
             readEnvironment,
             namespace);
+    boolean dockerMode = docker || (!exporterGiven && noKubernetes() && dockerSocketHere());
+    if (dockerMode && !docker) {
+      System.err.println(
+          "oomdoctor-agent: no Kubernetes here, but a Docker engine at "
+              + dockerHost
+              + ": following its containers (--docker)");
+    }
     AgentNode agent =
-        exporter.equals("kubernetes")
-            ? AgentNode.kubernetes(
+        dockerMode
+            ? AgentNode.docker(
                 config,
-                KubeConnection.autoConfigure(),
-                new AgentNode.Export(
-                    queueCapacity,
-                    KubernetesExporter.DEFAULT_MAX_QUEUED_BYTES,
-                    apiQps,
-                    apiBurst,
-                    Duration.ofSeconds(1),
-                    Duration.ofMinutes(1)),
-                podFieldSelector,
+                io.oomdoctor.agent.docker.DockerEngine.connect(dockerHost),
+                System.out,
                 metrics,
                 Clock.systemUTC())
-            : AgentNode.stdout(config, System.out, metrics, Clock.systemUTC());
+            : exporter.equals("kubernetes")
+                ? AgentNode.kubernetes(
+                    config,
+                    KubeConnection.autoConfigure(),
+                    new AgentNode.Export(
+                        queueCapacity,
+                        KubernetesExporter.DEFAULT_MAX_QUEUED_BYTES,
+                        apiQps,
+                        apiBurst,
+                        Duration.ofSeconds(1),
+                        Duration.ofMinutes(1)),
+                    podFieldSelector,
+                    dockerSocketHere()
+                        ? io.oomdoctor.agent.docker.DockerEngine.connect(dockerHost)
+                        : null,
+                    metrics,
+                    Clock.systemUTC())
+                : AgentNode.stdout(config, System.out, metrics, Clock.systemUTC());
     HttpEndpoint http =
         metricsPort > 0
             ? new HttpEndpoint(metricsPort, metrics::scrape, agent::ready, agent::liveProblem)

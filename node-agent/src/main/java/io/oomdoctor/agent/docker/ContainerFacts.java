@@ -10,6 +10,7 @@ import java.util.Map;
  * @param memorySwapBytes {@code --memory-swap}: memory plus swap; -1 unlimited swap, null or 0 when
  *     unset (then twice the memory limit where swap is accounted)
  * @param runtimeEnv only the whitelisted variables that set language runtime caps
+ * @param podUid the pod's UID from Docker's io.kubernetes.pod.uid label (cri-dockerd), or null
  */
 public record ContainerFacts(
     String id,
@@ -32,7 +33,8 @@ public record ContainerFacts(
     String composeProject,
     String composeService,
     List<String> command,
-    Map<String, String> runtimeEnv) {
+    Map<String, String> runtimeEnv,
+    String podUid) {
 
   public String shortId() {
     return id == null ? null : id.substring(0, Math.min(12, id.length()));

@@ -101,6 +101,7 @@ public final class DockerDoctor {
     if (!history.isEmpty()) {
       t.history = history;
       t.historyIntervalMillis = historyIntervalMillis;
+      t.historySource = "sampled now";
     }
     OomKillSpec last = kills.isEmpty() ? null : kills.get(kills.size() - 1);
     OomReport r = last == null ? null : last.report;
@@ -114,6 +115,22 @@ public final class DockerDoctor {
       if (t.id == null) {
         t.id = idFrom(r, asked);
       }
+    }
+    if (t.history.isEmpty()
+        && last != null
+        && last.trend != null
+        && last.trend.series != null
+        && last.trend.series.size() >= 2) {
+      // the curve the agent sampled before the kill
+      List<List<Long>> series = last.trend.series;
+      for (List<Long> point : series) {
+        if (point != null && point.size() == 2 && point.get(1) != null) {
+          t.history.add(point.get(1));
+        }
+      }
+      long span = series.get(series.size() - 1).get(0) - series.get(0).get(0);
+      t.historyIntervalMillis = Math.max(1, span * 1000 / Math.max(1, series.size() - 1));
+      t.historySource = "before the kill";
     }
     t.verdict = verdict(facts, r);
     usage(t, r, live);

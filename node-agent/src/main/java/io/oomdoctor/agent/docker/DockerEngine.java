@@ -111,7 +111,8 @@ public final class DockerEngine implements AutoCloseable {
         labels.get("com.docker.compose.project"),
         labels.get("com.docker.compose.service"),
         command,
-        env);
+        env,
+        labels.get("io.kubernetes.pod.uid"));
   }
 
   @Override

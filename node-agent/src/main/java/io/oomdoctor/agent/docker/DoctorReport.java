@@ -76,8 +76,13 @@ public final class DoctorReport {
           "Memory",
           sparkline(t.history, t.limitBytes)
               + (t.limitBytes == null ? "" : "┤ limit " + Bytes.human(t.limitBytes))
-              + "  (last "
-              + (t.history.size() * t.historyIntervalMillis / 1000.0)
+              + "  ("
+              + t.historySource
+              + ", "
+              + String.format(
+                  java.util.Locale.ROOT,
+                  "%.0f",
+                  Math.max(1, t.history.size() - 1) * t.historyIntervalMillis / 1000.0)
               + " s, peak "
               + Bytes.human(t.history.stream().mapToLong(Long::longValue).max().orElse(0))
               + ")");

@@ -63,5 +63,9 @@ public final class Triage {
   public Map<String, Long> breakdown = new LinkedHashMap<>();
   public List<Long> history = new ArrayList<>();
   public Long historyIntervalMillis;
+
+  /** "sampled now" (a running container) or "before the kill" (the agent's record). */
+  public String historySource;
+
   public List<String> notes = new ArrayList<>();
 }

@@ -97,6 +97,15 @@ public final class AgentMetrics {
         .add(1);
   }
 
+  /** One kill of a plain Docker container, by its name, image and the cause diagnosed here. */
+  public void dockerKill(String container, String image, String cause) {
+    counter(
+            "oomdoctor.agent.docker.kills",
+            "OOM kills of Docker containers, by container, image and diagnosed cause",
+            labels("cause", cause, "container", container, "image", image))
+        .add(1);
+  }
+
   public void exported(String result) {
     counter(
             "oomdoctor.agent.exports",

@@ -10,6 +10,19 @@ public interface PodResolver extends AutoCloseable {
    */
   PodReference resolve(String podUid, String containerId);
 
+  /**
+   * A container that no pod UID leads to (a plain Docker container, or a Kubernetes one whose
+   * cgroup path does not carry its pod): what is known of it, or null.
+   */
+  default PodReference resolveContainer(String containerId) {
+    return null;
+  }
+
+  /** The pod UID a container runtime's own labels give the container, or null. */
+  default String podUidOfContainer(String containerId) {
+    return null;
+  }
+
   /** The runtime named by the pod's container status (containerd://, cri-o://, docker://). */
   default String runtimeOf(String podUid, String containerId) {
     return null;

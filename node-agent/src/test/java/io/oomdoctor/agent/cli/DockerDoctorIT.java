@@ -4,11 +4,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.model.HostConfig;
+import io.oomdoctor.agent.AgentConfig;
+import io.oomdoctor.agent.AgentNode;
+import io.oomdoctor.agent.docker.DockerEngine;
+import io.oomdoctor.agent.docker.KillLog;
 import io.oomdoctor.agent.json.JsonReader;
+import io.oomdoctor.agent.metrics.AgentMetrics;
 import io.oomdoctor.agent.testing.DockerDaemon;
+import io.oomdoctor.agent.testing.RealKernel;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,10 +28,12 @@ import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code oomdoctor-agent doctor} against real containers of a real Docker daemon, killed for real
- * by the kernel (or by {@code docker kill}): each triage is checked against what the test did.
+ * {@code oomdoctor-agent doctor} and {@code run --docker} against real containers of a real Docker
+ * daemon, killed for real by the kernel (or by {@code docker kill}): each triage is checked against
+ * what the test did.
  */
 class DockerDoctorIT {
   static final long MI = 1L << 20;
@@ -260,5 +272,157 @@ class DockerDoctorIT {
     Run r = doctor("short-lived");
     assertThat(r.code).isEqualTo(1);
     assertThat(r.err).contains("knows no container short-lived");
+  }
+
+  @Test
+  void theAgentOnADockerHostReportsDiagnosesCountsAndRecordsEachKill(@TempDir Path state)
+      throws Exception {
+    AgentMetrics metrics = new AgentMetrics();
+    ByteArrayOutputStream lines = new ByteArrayOutputStream();
+    PrintStream out = new PrintStream(lines, true, StandardCharsets.UTF_8);
+    AgentConfig config =
+        new AgentConfig(
+            "docker-host",
+            RealKernel.KMSG,
+            RealKernel.MEMORY_MOUNT,
+            RealKernel.MEMORY_MOUNT,
+            Paths.get("/proc"),
+            Duration.ofMillis(200),
+            state,
+            false,
+            "oomdoctor-system");
+    String id;
+    try (AgentNode agent =
+        AgentNode.docker(
+                config, DockerEngine.connect(docker.host()), out, metrics, Clock.systemUTC())
+            .start()) {
+      Awaitility.await("the agent is ready").atMost(Duration.ofSeconds(30)).until(agent::ready);
+      id =
+          create(
+              "shop-worker-1",
+              limit(64 * MI, 64 * MI),
+              Map.of("com.docker.compose.project", "shop", "com.docker.compose.service", "worker"),
+              "/memhog",
+              "--step-mb",
+              "4",
+              "--interval-ms",
+              "150",
+              "--max-mb",
+              "300");
+      assertThat(waitExit(id)).isEqualTo(137);
+      String mine =
+          Awaitility.await("the kill's JSON line")
+              .atMost(Duration.ofSeconds(30))
+              .until(
+                  () ->
+                      lines
+                          .toString(StandardCharsets.UTF_8)
+                          .lines()
+                          .filter(l -> l.contains(id))
+                          .findFirst()
+                          .orElse(null),
+                  l -> l != null);
+      Map<String, Object> kill = JsonReader.object(mine);
+      @SuppressWarnings("unchecked")
+      Map<String, Object> pod = (Map<String, Object>) kill.get("pod");
+      assertThat(pod.get("name")).isEqualTo("shop-worker-1");
+      assertThat(pod.get("namespace")).isEqualTo("shop");
+      assertThat(pod.get("container")).isEqualTo("worker");
+      assertThat(pod.get("containerLimitBytes")).isEqualTo(64 * MI);
+      assertThat(pod.get("labels").toString()).contains(DockerDaemon.IMAGE);
+      @SuppressWarnings("unchecked")
+      Map<String, Object> attribution = (Map<String, Object>) kill.get("attribution");
+      assertThat(attribution.get("containerId")).isEqualTo(id);
+      @SuppressWarnings("unchecked")
+      Map<String, Object> diagnosis = (Map<String, Object>) kill.get("diagnosis");
+      assertThat(diagnosis.get("cause")).isNotNull().isNotEqualTo("HostOom");
+      assertThat(metrics.scrape())
+          .containsPattern(
+              "oomdoctor_agent_docker_kills_total\\{cause=\"\\w+\",container=\"shop-worker-1\","
+                  + "image=\"oomdoctor-memhog:test\"\\} 1\\.0");
+    }
+    assertThat(Files.readString(state.resolve(KillLog.FILE))).contains(id);
+    // gone from the engine, and (as far as doctor is told) from the kernel: the agent's record
+    docker.client().removeContainerCmd(id).exec();
+    Path emptyKmsg = Files.createFile(state.resolve("empty-kmsg"));
+    Run r =
+        doctor(
+            "--state-dir",
+            state.toString(),
+            "--kmsg",
+            emptyKmsg.toString(),
+            "--output",
+            "json",
+            id);
+    assertThat(r.code).as(r.err).isZero();
+    Map<String, Object> t = JsonReader.object(r.out.strip());
+    assertThat(t.get("kernelReportFound")).isEqualTo(true);
+    assertThat((String) t.get("kernelReportSource")).contains("agent's record");
+    assertThat(t.get("verdict")).isEqualTo("OomKilledMain");
+    assertThat((List<?>) t.get("history")).as("the curve before the kill").hasSizeGreaterThan(1);
+    assertThat(doctor("--state-dir", state.toString(), "--kmsg", emptyKmsg.toString(), id).out)
+        .containsPattern("[▁▂▃▄▅▆▇█]{2,}┤ limit 64Mi");
+  }
+
+  @Test
+  void onANodeWhoseRuntimeIsDockerThePodIsFoundByDockersLabels() throws Exception {
+    String podUid = java.util.UUID.randomUUID().toString();
+    String id =
+        create(
+            "k8s_app_web-0_shop_" + podUid + "_0",
+            limit(48 * MI, 48 * MI),
+            Map.of(
+                "io.kubernetes.pod.uid", podUid,
+                "io.kubernetes.pod.namespace", "shop",
+                "io.kubernetes.pod.name", "web-0",
+                "io.kubernetes.container.name", "app"),
+            "/memhog",
+            "--step-mb",
+            "8",
+            "--interval-ms",
+            "40",
+            "--max-mb",
+            "300");
+    assertThat(waitExit(id)).isEqualTo(137);
+    // the kubelet's pods, as the pod watch knows them
+    io.oomdoctor.agent.pod.PodResolver pods =
+        (uid, cid) -> {
+          if (!podUid.equals(uid)) {
+            return null;
+          }
+          var p = new io.oomdoctor.model.evidence.PodReference();
+          p.namespace = "shop";
+          p.name = "web-0";
+          p.uid = uid;
+          p.container = "app";
+          return p;
+        };
+    var resolver =
+        AgentNode.withDockerLabels(
+            pods,
+            new io.oomdoctor.agent.docker.DockerContainers(DockerEngine.connect(docker.host())));
+    var assembler =
+        new io.oomdoctor.agent.EvidenceAssembler(
+            "node-a", "oomdoctor-system", null, null, resolver, null);
+    List<io.oomdoctor.model.evidence.OomReport> reports = new ArrayList<>();
+    HostOptions host =
+        new HostOptions(HostOptions.add(new Options("scan", "", k -> null)).parse(List.of()));
+    ScanCommand.collect(
+        host,
+        "node-a",
+        k -> {
+          if (io.oomdoctor.agent.docker.DockerDoctor.reportOf(k.getSpec().report, id)) {
+            reports.add(k.getSpec().report);
+          }
+        },
+        System.err);
+    assertThat(reports).isNotEmpty();
+    var kill = assembler.assemble(reports.get(reports.size() - 1), System.currentTimeMillis());
+    assertThat(kill.getSpec().attribution.containerId).isEqualTo(id);
+    assertThat(kill.getSpec().attribution.podUid).isEqualTo(podUid);
+    assertThat(kill.getSpec().attribution.method).isEqualTo("runtimeLabels");
+    assertThat(kill.getSpec().pod.name).isEqualTo("web-0");
+    assertThat(kill.getMetadata().getNamespace()).isEqualTo("shop");
+    resolver.close();
   }
 }

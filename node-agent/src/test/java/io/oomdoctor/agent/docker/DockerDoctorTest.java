@@ -47,7 +47,8 @@ class DockerDoctorTest {
         null,
         null,
         cmd,
-        Map.of());
+        Map.of(),
+        null);
   }
 
   static List<OomKillSpec> parse(String text) {
@@ -196,5 +197,59 @@ class DockerDoctorTest {
     String bar = DoctorReport.bar(parts, 64 * MI);
     assertThat(bar).startsWith("[" + "█".repeat(20) + "▓".repeat(10) + " ".repeat(10) + "]");
     assertThat(bar).contains("anon 32Mi").contains("file cache 16Mi").endsWith("of 64Mi");
+  }
+
+  @Test
+  void theKillRecordStaysUnderItsBoundAndKeepsTheNewest(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    KillLog log = new KillLog(dir);
+    String big = "x".repeat(64 * 1024);
+    for (int i = 0; i < 400; i++) {
+      String id = String.format("%064x", i + 1);
+      log.append(
+          "{\"report\":{\"pid\":"
+              + i
+              + ",\"taskMemcg\":\"/docker/"
+              + id
+              + "\"},\"nodeName\":\""
+              + big
+              + "\"}",
+          "{}");
+      assertThat(java.nio.file.Files.size(log.file()))
+          .isLessThanOrEqualTo(KillLog.MAX_BYTES + 70 * 1024);
+    }
+    assertThat(log.of(String.format("%064x", 400))).hasSize(1);
+    assertThat(log.of(String.format("%064x", 1))).as("the oldest went first").isEmpty();
+    java.nio.file.Files.writeString(
+        log.file(), "{torn line\n", java.nio.file.StandardOpenOption.APPEND);
+    assertThat(log.of(String.format("%064x", 400))).hasSize(1);
+  }
+
+  @Test
+  void killMetricsKeepABoundedSetOfContainers(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+    var metrics = new io.oomdoctor.agent.metrics.AgentMetrics();
+    var exporter =
+        new DockerExporter(
+            new java.io.PrintStream(java.io.OutputStream.nullOutputStream()),
+            metrics,
+            new KillLog(dir));
+    for (int i = 0; i < DockerExporter.MAX_SERIES + 100; i++) {
+      OomKillSpec spec = parse(MEMCG_KILL).get(0);
+      var pod = new io.oomdoctor.model.evidence.PodReference();
+      pod.name = "c" + i;
+      pod.labels = Map.of("image", "img:" + i);
+      spec.pod = pod;
+      var kill = new io.oomdoctor.model.OomKill();
+      kill.setMetadata(new io.fabric8.kubernetes.api.model.ObjectMeta());
+      kill.getMetadata().setName("k" + i);
+      kill.setSpec(spec);
+      exporter.export(kill, () -> {});
+    }
+    String scrape = metrics.scrape();
+    long series =
+        scrape.lines().filter(l -> l.startsWith("oomdoctor_agent_docker_kills_total{")).count();
+    assertThat(series).isLessThanOrEqualTo(DockerExporter.MAX_SERIES + 2);
+    assertThat(scrape).contains("container=\"other\"");
   }
 }
