@@ -15,6 +15,7 @@ import io.oomdoctor.model.OomKill;
 import io.oomdoctor.model.OomKillSpec;
 import io.oomdoctor.model.evidence.Attribution;
 import io.oomdoctor.model.evidence.CgroupSnapshot;
+import io.oomdoctor.model.evidence.MemoryTrend;
 import io.oomdoctor.model.evidence.OomReport;
 import java.nio.file.Path;
 import java.time.OffsetDateTime;
@@ -181,9 +182,32 @@ public final class EvidenceAssembler {
       // A pod's cgroup outlives its containers' restarts: its trend counts from the killed
       // container's start.
       long since = Objects.equals(trendPath, taskPath) ? 0 : sampler.startOf(taskPath);
+      String podPath = parentOf(taskPath);
+      boolean neverSeen = !sampler.seen(taskPath) && podPath != null && sampler.seen(podPath);
+      if (neverSeen && !Objects.equals(trendPath, taskPath)) {
+        // The container came after the last pass over its pod: only that pass's sample is its
+        // own, not the history of the containers before it.
+        since = sampler.lastSeenOf(podPath);
+      }
       spec.trend = sampler.trend(trendPath, killSec, since);
       if (spec.trend == null && !Objects.equals(trendPath, taskPath)) {
         spec.trend = sampler.trend(taskPath, killSec);
+      }
+      if (neverSeen) {
+        // Killed before the sampler's first look at it: younger than one pass.
+        long age = Math.max(0, killSec - sampler.lastSeenOf(podPath));
+        if (spec.trend == null) {
+          spec.trend = new MemoryTrend();
+          spec.trend.samples = 0;
+          if (r.usageKb != null) {
+            spec.trend.peakBytes = r.usageKb * 1024;
+            spec.trend.lastBytes = r.usageKb * 1024;
+          }
+        }
+        spec.trend.containerAgeSeconds =
+            spec.trend.containerAgeSeconds == null
+                ? age
+                : Math.min(spec.trend.containerAgeSeconds, age);
       }
       spec.processes = sampler.processes(taskPath);
     }
@@ -203,6 +227,15 @@ public final class EvidenceAssembler {
     kill.setMetadata(meta);
     kill.setSpec(spec);
     return kill;
+  }
+
+  /** The parent of a cgroup path as the kernel prints it (a container's pod), or null. */
+  private static String parentOf(String path) {
+    if (path == null) {
+      return null;
+    }
+    int slash = path.lastIndexOf('/');
+    return slash <= 0 ? null : path.substring(0, slash);
   }
 
   /** Where a lone kill line's cgroup was found, and how; both null when it was not. */

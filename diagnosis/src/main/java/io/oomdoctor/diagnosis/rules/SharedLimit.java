@@ -27,6 +27,40 @@ public final class SharedLimit implements Rule {
     if (!f.victimIsChild() && large.size() < 2) {
       return Optional.empty();
     }
+    Integer pid = f.report().pid;
+    long victimRss =
+        f.tasks().stream()
+            .filter(t -> pid != null && pid.equals(t.pid))
+            .mapToLong(Facts::rss)
+            .sum();
+    boolean seenBefore = pid != null && f.processes().stream().anyMatch(p -> pid.equals(p.pid));
+    if (f.victimIsChild()
+        && large.size() < 2
+        && total > 0
+        && victimRss * 10 >= total * 7
+        && !seenBefore) {
+      // One short-lived child held nearly all of it alone (a job the main process ran, or a
+      // worker): it shares the limit with the main process, and its spike is not the
+      // container's trend.
+      return Optional.of(
+          new Finding(
+              Cause.SharedLimit,
+              0.8,
+              "A child process, "
+                  + f.processName()
+                  + ", alone held "
+                  + Bytes.human(victimRss)
+                  + " of the "
+                  + Bytes.human(limit)
+                  + " limit and was killed while the container's main process lives on (the pod"
+                  + " shows no restart, only the kernel log tells): one job or worker needs more"
+                  + " than the limit leaves it beside the main process — its spike, not the"
+                  + " container's trend.",
+              "Size the limit for the main process plus the largest job or worker at its peak, or"
+                  + " make that job hold less (stream instead of buffering, smaller batches).",
+              s.withHeadroom(Math.max(total, f.peakBytes())),
+              Map.of()));
+    }
     String what =
         f.victimIsChild()
             ? "A worker process, "

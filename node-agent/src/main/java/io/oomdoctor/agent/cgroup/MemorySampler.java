@@ -138,6 +138,17 @@ public final class MemorySampler {
     return h == null ? 0 : h.startSec();
   }
 
+  /** Whether that cgroup has been sampled (and is still remembered). */
+  public boolean seen(String kernelPath) {
+    return history(kernelPath) != null;
+  }
+
+  /** When that cgroup was last sampled (epoch seconds), or 0 when never. */
+  public long lastSeenOf(String kernelPath) {
+    MemoryHistory h = history(kernelPath);
+    return h == null ? 0 : h.lastSeenSec();
+  }
+
   /** The history of the cgroup the kernel printed as {@code kernelPath}, or null. */
   private MemoryHistory history(String kernelPath) {
     String key = CgroupTree.keyOf(kernelPath); // null for a null path or one outside kubepods
