@@ -110,7 +110,14 @@ public final class Facts {
     if (spec.processes != null && spec.processes.processes != null && report.pid != null) {
       ProcessInfo v = victim != null && report.pid.equals(victim.pid) ? victim : null;
       if (v != null && v.ppid != null) {
-        child = spec.processes.processes.stream().anyMatch(p -> v.ppid.equals(p.pid));
+        ProcessInfo parent =
+            spec.processes.processes.stream()
+                .filter(p -> p != null && v.ppid.equals(p.pid))
+                .findFirst()
+                .orElse(null);
+        // A shell or init that only started the program ("sh -c 'python app.py'", tini) is not
+        // a main process the program works for: the program is the container's main work.
+        child = parent != null && !(wrapper(parent.name) && aloneBesides(v, parent, spec));
       }
     }
     if (!child
@@ -120,7 +127,9 @@ public final class Facts {
       // The agent may have looked before the worker was forked: a victim it never saw, while a
       // process it did see is in the kernel's task table too, is a worker beside the main one.
       java.util.Set<Integer> seen = new java.util.HashSet<>();
-      spec.processes.processes.forEach(p -> seen.add(p.pid));
+      spec.processes.processes.stream()
+          .filter(p -> p != null && !wrapper(p.name))
+          .forEach(p -> seen.add(p.pid));
       child =
           !seen.contains(report.pid)
               && tasks.stream()
@@ -241,5 +250,61 @@ public final class Facts {
       peak = Math.max(peak, trend.peakBytes);
     }
     return peak;
+  }
+
+  /** The heap cap a runtime was given (a JVM's -Xmx, Node's --max-old-space-size), or null. */
+  public static Long heapCap(RuntimeCaps c) {
+    if (c == null) {
+      return null;
+    }
+    if ("jvm".equals(c.runtime)) {
+      return c.jvmMaxHeapBytes;
+    }
+    if ("node".equals(c.runtime) && c.nodeMaxOldSpaceMb != null) {
+      return c.nodeMaxOldSpaceMb << 20;
+    }
+    return null;
+  }
+
+  /** Programs that start the container's real work and wait: shells and small inits. */
+  static final java.util.Set<String> WRAPPERS =
+      java.util.Set.of(
+          "sh",
+          "bash",
+          "dash",
+          "ash",
+          "zsh",
+          "ksh",
+          "busybox",
+          "tini",
+          "dumb-init",
+          "catatonit",
+          "s6-svscan",
+          "runsv",
+          "su",
+          "sudo",
+          "gosu",
+          "su-exec",
+          "setpriv",
+          "timeout",
+          "nice",
+          "env",
+          "npm",
+          "npm start",
+          "yarn",
+          "pnpm",
+          "entrypoint.sh",
+          "docker-entrypoi");
+
+  static boolean wrapper(String name) {
+    return name != null && WRAPPERS.contains(name.strip());
+  }
+
+  /** No process but the victim and its wrapper holds a tenth of the usage or more. */
+  private static boolean aloneBesides(ProcessInfo victim, ProcessInfo wrapper, OomKillSpec spec) {
+    long victimKb = victim.rssKb == null ? 0 : victim.rssKb;
+    return spec.processes.processes.stream()
+        .filter(p -> p != null && p != victim && p != wrapper)
+        .noneMatch(p -> p.rssKb != null && p.rssKb * 10 >= Math.max(victimKb, 1));
   }
 }

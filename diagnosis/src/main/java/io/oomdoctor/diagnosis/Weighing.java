@@ -124,20 +124,22 @@ final class Weighing {
   }
 
   /**
-   * Why what grew is outside a JVM's heap, or null: a JVM with a known heap cap whose resident
-   * memory at the kill was at least half again the cap and 32 MiB past it.
+   * Why what grew is outside a runtime's heap, or null: a JVM (or Node) with a known heap cap whose
+   * resident memory at the kill was at least half again the cap and 32 MiB past it.
    */
   static String outsideHeap(Facts f) {
     RuntimeCaps c = f.caps();
-    if (c == null || !"jvm".equals(c.runtime) || c.jvmMaxHeapBytes == null) {
+    Long heap = Facts.heapCap(c);
+    if (heap == null) {
       return null;
     }
-    long heap = c.jvmMaxHeapBytes;
     long rss = f.anonRssBytes();
     if (rss < heap * 1.5 || rss - heap < (32L << 20)) {
       return null;
     }
-    return "The JVM's heap is capped at "
+    return ("node".equals(c.runtime)
+            ? "V8's old space is capped at "
+            : "The JVM's heap is capped at ")
         + Bytes.human(heap)
         + " but it held "
         + Bytes.human(rss)

@@ -311,6 +311,37 @@ public class DiagnoserTest {
   }
 
   @Test
+  void nodeMemoryOutsideACappedOldSpaceIsNative() throws IOException {
+    // the container-limit fixture: 64Mi limit, the victim held ~64Mi anonymous
+    OomKillSpec e = evidence("6.18-v1-cgroupfs-container-limit");
+    RuntimeCaps node = caps("node");
+    node.nodeMaxOldSpaceMb = 16L;
+    e.processes = processes(7, process(e.report.pid, 1, "node", node));
+    Diagnosis d = diagnoser.diagnose(e);
+    assertThat(d.cause()).isEqualTo(Cause.NativeMemory);
+    assertThat(d.primary().summary())
+        .contains("V8's old space is capped at 16Mi")
+        .contains("Buffers");
+  }
+
+  @Test
+  void aProgramStartedByAShellIsTheContainersWorkNotAWorker() throws IOException {
+    // "sh -c 'python3 app.py'": the shell waits, the program is killed: not a shared limit
+    OomKillSpec e = evidence("6.18-v1-systemd-worker-child-killed");
+    ProcessInfo sh = process(4535, 1, "sh", null);
+    sh.rssKb = 900L;
+    ProcessInfo prog = process(e.report.pid, 4535, "gunicorn: worke", null);
+    prog.rssKb = 40_000L;
+    e.processes = processes(2, sh, prog);
+    assertThat(diagnoser.diagnose(e).cause()).isNotEqualTo(Cause.SharedLimit);
+    // the same under a server that runs workers: a worker
+    ProcessInfo master = process(4535, 1, "gunicorn", null);
+    master.rssKb = 900L;
+    e.processes = processes(2, master, prog);
+    assertThat(diagnoser.diagnose(e).cause()).isEqualTo(Cause.SharedLimit);
+  }
+
+  @Test
   void goWithoutASoftLimitAndGunicornWithoutRecycling() throws IOException {
     OomKillSpec go = evidence("6.18-v1-cgroupfs-container-limit");
     go.processes = processes(9, process(go.report.pid, 1, "server", caps("go")));

@@ -10,16 +10,20 @@ import io.oomdoctor.model.evidence.RuntimeCaps;
 import java.util.Map;
 import java.util.Optional;
 
-/** A JVM whose heap cap sits well under the limit, yet whose resident memory reached it. */
+/**
+ * A JVM (or Node) whose heap cap sits well under the limit, yet whose resident memory reached it.
+ */
 public final class NativeMemory implements Rule {
   @Override
   public Optional<Finding> evaluate(Facts f, DiagnosisSettings s) {
     RuntimeCaps c = f.caps();
     Long limit = f.limitBytes();
-    if (c == null || !"jvm".equals(c.runtime) || c.jvmMaxHeapBytes == null || limit == null) {
+    Long cap = io.oomdoctor.diagnosis.Facts.heapCap(c);
+    if (cap == null || limit == null) {
       return Optional.empty();
     }
-    long heap = c.jvmMaxHeapBytes;
+    boolean node = "node".equals(c.runtime);
+    long heap = cap;
     if (heap > limit * 0.6 || f.anonRssBytes() < limit * 0.8) {
       return Optional.empty();
     }
@@ -42,6 +46,28 @@ public final class NativeMemory implements Rule {
                 + " with the heap capped: native memory grew, a leak outside the heap if it never"
                 + " levels off."
             : "";
+    if (node) {
+      return Optional.of(
+          new Finding(
+              Cause.NativeMemory,
+              grew ? 0.9 : 0.75,
+              "V8's old space is capped at "
+                  + Bytes.human(heap)
+                  + " yet node held "
+                  + Bytes.human(f.anonRssBytes())
+                  + " of the "
+                  + Bytes.human(limit)
+                  + " limit: at least "
+                  + Bytes.human(outside)
+                  + " outside the JavaScript heap (Buffers and ArrayBuffers, native addons,"
+                  + " compiled code)."
+                  + growth.replace("with the heap capped", "with the old space capped"),
+              "Find what holds memory outside the heap (process.memoryUsage(): external and"
+                  + " arrayBuffers), stream instead of buffering whole payloads, and size the limit"
+                  + " for the old space plus that external memory.",
+              null,
+              Map.of()));
+    }
     return Optional.of(
         new Finding(
             Cause.NativeMemory,
