@@ -86,6 +86,8 @@ final class DoctorCommand {
   }
 
   int run(PrintStream out, PrintStream err) throws Exception {
+    // docker-java's HTTP client logs its retries at INFO: the triage says what failed itself
+    System.setProperty("org.slf4j.simpleLogger.log.com.github.dockerjava", "warn");
     ContainerFacts facts = null;
     String engineError = null;
     try (DockerEngine engine = DockerEngine.connect(dockerHost)) {
