@@ -229,6 +229,10 @@ public final class DockerDoctor {
     }
     boolean exited137 = !f.running() && f.exitCode() != null && f.exitCode() == 137;
     if (r != null) {
+      if (f.running() && endedAnEarlierRun(r, f)) {
+        // killed before this run started: the kill ended an earlier run, and Docker restarted it
+        return Triage.Verdict.OomKilledMain;
+      }
       if (f.running()) {
         return Triage.Verdict.OomKilledChild;
       }
@@ -238,6 +242,21 @@ public final class DockerDoctor {
       return exited137 ? Triage.Verdict.OomKilledMain : Triage.Verdict.OomKilledChild;
     }
     return exited137 ? Triage.Verdict.KilledNotOom : Triage.Verdict.NoOomKill;
+  }
+
+  /** The kill happened before the container's current run started (it was restarted since). */
+  static boolean endedAnEarlierRun(OomReport r, ContainerFacts f) {
+    if (r.timestamp == null || f.startedAt() == null || f.startedAt().startsWith("0001")) {
+      return false;
+    }
+    try {
+      java.time.Instant kill = java.time.OffsetDateTime.parse(r.timestamp).toInstant();
+      java.time.Instant started = java.time.Instant.parse(f.startedAt());
+      // the kernel's wall time is derived from the boot time: allow a second of skew
+      return kill.isBefore(started.minusSeconds(1));
+    } catch (java.time.DateTimeException e) {
+      return false;
+    }
   }
 
   /** Usage, peak and the breakdown: from the live cgroup, else from the kernel's report. */
@@ -320,9 +339,19 @@ public final class DockerDoctor {
     String what =
         switch (t.verdict) {
           case OomKilledMain ->
-              "The kernel's OOM killer killed the container's main process"
-                  + (t.victimProcess == null ? "" : " (" + t.victimProcess + ")")
-                  + "; Docker saw exit 137 and OOMKilled=true.";
+              facts != null && facts.running()
+                  ? "The kernel's OOM killer killed the container's main process"
+                      + (t.victimProcess == null ? "" : " (" + t.victimProcess + ")")
+                      + " in an earlier run; Docker restarted it (restarts: "
+                      + facts.restartCount()
+                      + ", policy "
+                      + facts.restartPolicy()
+                      + ")."
+                  : "The kernel's OOM killer killed the container's main process"
+                      + (t.victimProcess == null ? "" : " (" + t.victimProcess + ")")
+                      + "; Docker saw exit 137 and OOMKilled="
+                      + (facts == null ? "?" : facts.oomKilled())
+                      + ".";
           case OomKilledChild ->
               "The kernel's OOM killer killed a process inside the container"
                   + (t.victimProcess == null

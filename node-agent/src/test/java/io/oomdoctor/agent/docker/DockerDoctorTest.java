@@ -127,6 +127,49 @@ class DockerDoctorTest {
   }
 
   @Test
+  void aKillBeforeARestartEndedAnEarlierRun() {
+    // the report's wall time (2026-…T10:0x from the fixture's boot) against this run's start
+    OomKillSpec kill = parse(MEMCG_KILL).get(0);
+    kill.report.timestamp = "2026-12-02T10:04:00Z";
+    ContainerFacts restarted = facts(true, 0, false, 256 * MI, 256 * MI); // started 10:00:00
+    ContainerFacts later =
+        new ContainerFacts(
+            ID,
+            "web",
+            "img",
+            "running",
+            true,
+            0L,
+            false,
+            3,
+            "on-failure",
+            4242L,
+            "2026-12-02T10:05:00Z",
+            "2026-12-02T10:04:59Z",
+            256 * MI,
+            256 * MI,
+            0L,
+            false,
+            0,
+            null,
+            null,
+            List.of("/app/server"),
+            Map.of(),
+            null);
+    Triage t =
+        new DockerDoctor()
+            .triage(later, "web", List.of(kill), "kernel ring buffer", null, List.of(), 200);
+    assertThat(t.verdict).isEqualTo(Triage.Verdict.OomKilledMain);
+    assertThat(t.summary).contains("earlier run").contains("restarts: 3").contains("on-failure");
+    // a kill during this run of a running container is a child's
+    assertThat(
+            new DockerDoctor()
+                .triage(restarted, "web", List.of(kill), "kernel ring buffer", null, List.of(), 200)
+                .verdict)
+        .isEqualTo(Triage.Verdict.OomKilledChild);
+  }
+
+  @Test
   void aHostOomBlamesTheHostNotTheLimit() {
     Triage t = triage(facts(false, 137, false, 0, 0), HOST_OOM);
     assertThat(t.cause).isEqualTo("HostOom");
