@@ -244,6 +244,23 @@ public final class DockerDoctor {
     return exited137 ? Triage.Verdict.KilledNotOom : Triage.Verdict.NoOomKill;
   }
 
+  /** Seconds from the start of the container's run to the kill, or null when unknown. */
+  static Long secondsSinceStart(OomReport r, ContainerFacts f) {
+    if (r.timestamp == null || f.startedAt() == null || f.startedAt().startsWith("0001")) {
+      return null;
+    }
+    try {
+      long s =
+          java.time.Duration.between(
+                  java.time.Instant.parse(f.startedAt()),
+                  java.time.OffsetDateTime.parse(r.timestamp).toInstant())
+              .getSeconds();
+      return Math.max(0, s);
+    } catch (java.time.DateTimeException e) {
+      return null;
+    }
+  }
+
   /** The kill happened before the container's current run started (it was restarted since). */
   static boolean endedAnEarlierRun(OomReport r, ContainerFacts f) {
     if (r.timestamp == null || f.startedAt() == null || f.startedAt().startsWith("0001")) {
@@ -330,6 +347,22 @@ public final class DockerDoctor {
         main.caps = caps;
         spec.processes = new ProcessSnapshot();
         spec.processes.processes = List.of(main);
+      }
+    }
+    if (facts != null
+        && spec.trend == null
+        && kill != null
+        && !endedAnEarlierRun(spec.report, facts)) {
+      // Without the agent's samples, the engine still says how long the run lasted before it
+      Long age = secondsSinceStart(spec.report, facts);
+      if (age != null) {
+        spec.trend = new io.oomdoctor.model.evidence.MemoryTrend();
+        spec.trend.samples = 0;
+        spec.trend.containerAgeSeconds = age;
+        if (spec.report.usageKb != null) {
+          spec.trend.peakBytes = spec.report.usageKb * 1024;
+          spec.trend.lastBytes = spec.report.usageKb * 1024;
+        }
       }
     }
     Diagnosis d = diagnoser.diagnose(spec);
