@@ -93,6 +93,22 @@ class DockerDoctorIT {
     return docker.client().waitContainerCmd(id).start().awaitStatusCode(60, TimeUnit.SECONDS);
   }
 
+  /** A container whose memhog grows by {@code stepMb} every {@code intervalMs} past its limit. */
+  static String leaking(
+      String name, long limit, Map<String, String> labels, int stepMb, int intervalMs) {
+    return create(
+        name,
+        limit(limit, limit),
+        labels,
+        "/memhog",
+        "--step-mb",
+        Integer.toString(stepMb),
+        "--interval-ms",
+        Integer.toString(intervalMs),
+        "--max-mb",
+        "300");
+  }
+
   static HostConfig limit(long memory, long memorySwap) {
     return HostConfig.newHostConfig().withMemory(memory).withMemorySwap(memorySwap);
   }
@@ -100,17 +116,12 @@ class DockerDoctorIT {
   @Test
   void anOomKillOfTheMainProcessIsDiagnosedWithTheFixAsDockerUsersWriteIt() {
     String id =
-        create(
+        leaking(
             "shop-web-1",
-            limit(64 * MI, 64 * MI),
+            64 * MI,
             Map.of("com.docker.compose.project", "shop", "com.docker.compose.service", "web"),
-            "/memhog",
-            "--step-mb",
-            "8",
-            "--interval-ms",
-            "40",
-            "--max-mb",
-            "300");
+            8,
+            40);
     assertThat(waitExit(id)).isEqualTo(137);
     Map<String, Object> t = json("shop-web-1");
     assertThat(t.get("id")).isEqualTo(id);
@@ -248,18 +259,7 @@ class DockerDoctorIT {
 
   @Test
   void aRemovedContainerIsTriagedFromWhatTheKernelStillHolds() {
-    String id =
-        create(
-            "short-lived",
-            limit(48 * MI, 48 * MI),
-            null,
-            "/memhog",
-            "--step-mb",
-            "8",
-            "--interval-ms",
-            "40",
-            "--max-mb",
-            "300");
+    String id = leaking("short-lived", 48 * MI, null, 8, 40);
     assertThat(waitExit(id)).isEqualTo(137);
     docker.client().removeContainerCmd(id).exec();
     Map<String, Object> t = json(id);
@@ -298,17 +298,12 @@ class DockerDoctorIT {
             .start()) {
       Awaitility.await("the agent is ready").atMost(Duration.ofSeconds(30)).until(agent::ready);
       id =
-          create(
+          leaking(
               "shop-worker-1",
-              limit(64 * MI, 64 * MI),
+              64 * MI,
               Map.of("com.docker.compose.project", "shop", "com.docker.compose.service", "worker"),
-              "/memhog",
-              "--step-mb",
-              "4",
-              "--interval-ms",
-              "150",
-              "--max-mb",
-              "300");
+              4,
+              150);
       assertThat(waitExit(id)).isEqualTo(137);
       String mine =
           Awaitility.await("the kill's JSON line")
@@ -368,21 +363,16 @@ class DockerDoctorIT {
   void onANodeWhoseRuntimeIsDockerThePodIsFoundByDockersLabels() throws Exception {
     String podUid = java.util.UUID.randomUUID().toString();
     String id =
-        create(
+        leaking(
             "k8s_app_web-0_shop_" + podUid + "_0",
-            limit(48 * MI, 48 * MI),
+            48 * MI,
             Map.of(
                 "io.kubernetes.pod.uid", podUid,
                 "io.kubernetes.pod.namespace", "shop",
                 "io.kubernetes.pod.name", "web-0",
                 "io.kubernetes.container.name", "app"),
-            "/memhog",
-            "--step-mb",
-            "8",
-            "--interval-ms",
-            "40",
-            "--max-mb",
-            "300");
+            8,
+            40);
     assertThat(waitExit(id)).isEqualTo(137);
     // the kubelet's pods, as the pod watch knows them
     io.oomdoctor.agent.pod.PodResolver pods =
