@@ -115,8 +115,26 @@ final class ParseCommand {
     if (doc.length() == 0) {
       return 0;
     }
-    PastedLog.Result r = pasted.read(doc.toString());
+    String text = doc.toString();
     doc.setLength(0);
+    PastedLog.Result r;
+    try {
+      r = pasted.read(text);
+    } catch (RuntimeException | StackOverflowError e) {
+      // Text no form explains in time or depth: read it line by line, as the kernel printed it.
+      System.err.println(
+          "oomdoctor-agent: could not unwrap the text (" + e + "); reading it line by line");
+      long garbled = 0;
+      for (String line : text.split("\n")) {
+        List<KernelLine> ls = pasted.decoder().decode(line);
+        if (ls == null) {
+          garbled++;
+        } else {
+          ls.forEach(parser::accept);
+        }
+      }
+      return garbled;
+    }
     for (KernelLine l : r.lines()) {
       parser.accept(l);
     }

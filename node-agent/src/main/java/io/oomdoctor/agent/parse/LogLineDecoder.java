@@ -54,7 +54,7 @@ public final class LogLineDecoder {
   /** RFC 5424: "<PRI>1 TIMESTAMP HOST APP PROCID MSGID [SD] MSG". */
   private static final Pattern RFC5424 =
       Pattern.compile(
-          "^(\\S+) (\\S+) (\\S+) (\\S+) (\\S+) (-|(?:\\[(?:[^\\]\\\\]|\\\\.)*\\])+) ?(.*)$");
+          "^(\\S+) (\\S+) (\\S+) (\\S+) (\\S+) (-|(?:\\[[^\\]]{0,2048}\\]){1,16}) ?(.*)$");
 
   private static final String ISO_TIME =
       "\\d{4}-\\d\\d-\\d\\d[T ]\\d\\d:\\d\\d:\\d\\d(?:[.,]\\d{1,9})?"

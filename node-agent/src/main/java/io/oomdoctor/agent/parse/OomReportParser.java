@@ -64,7 +64,6 @@ public final class OomReportParser {
           "^(?:(Memory cgroup out of memory|Out of [Mm]emory(?: \\([a-z_]+\\))?): )?Killed process"
               + " (\\d+),? (?:UID (\\d+), )?\\((.*)\\)[.,]?$");
 
-  private static final Pattern STAT_PAIRS = Pattern.compile("^(?:[a-z][a-z0-9_]* \\d+\\s*)+$");
   private static final Pattern STAT_PAIR = Pattern.compile("([a-z][a-z0-9_]*) (\\d+)");
   private static final Pattern KB_FIELD = Pattern.compile("([a-z-]+):(\\d+)kB");
   private static final Pattern UID_FIELD = Pattern.compile("UID[: ](\\d+)");
@@ -264,7 +263,7 @@ public final class OomReportParser {
       if (rest.isEmpty()) {
         r.memcgStatsPath = m.group(1);
         section = Section.STATS;
-      } else if (STAT_PAIRS.matcher(rest).matches()) {
+      } else if (statPairs(rest)) {
         // the v2 memory.stat lines run together after the heading (a pasted log)
         r.memcgStatsPath = m.group(1);
         Matcher s = STAT_PAIR.matcher(rest);
@@ -341,6 +340,20 @@ public final class OomReportParser {
       markIncomplete("the kernel found no process it could kill");
       emit();
     }
+  }
+
+  /** Whether the text is only "name number" pairs (memory.stat run together on one line). */
+  static boolean statPairs(String rest) {
+    String[] words = rest.strip().split("\\s+");
+    if (words.length < 2 || words.length % 2 != 0) {
+      return false;
+    }
+    for (int i = 0; i < words.length; i += 2) {
+      if (!words[i].matches("[a-z][a-z0-9_]*") || !words[i + 1].matches("\\d{1,19}")) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private void begin(KernelLine line) {

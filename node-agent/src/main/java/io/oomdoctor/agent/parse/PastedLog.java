@@ -37,7 +37,6 @@ public final class PastedLog {
   private static final Pattern TRAILING_ELISION = Pattern.compile("(?:\\.{3}|…|\\[\\.\\.\\.\\])$");
   private static final Pattern LEADING_ELISION = Pattern.compile("^(?:\\.{3}|…)\\s*\\S");
 
-  private static final Pattern QUOTE = Pattern.compile("^[ \\t]{0,3}(?:>[ \\t]?)+");
   private static final Pattern FENCE = Pattern.compile("^\\s*(?:```|~~~).*$");
   private static final Pattern QP_ESCAPE = Pattern.compile("=([0-9A-F]{2})");
 
@@ -46,7 +45,7 @@ public final class PastedLog {
       Pattern.compile(
           "Memory cgroup out of memory: |Out of memory(?: \\([a-z_]+\\))?: |(?<!: )Killed process \\d"
               + "|oom-kill:constraint=|memory: usage \\d|Memory cgroup stats for |Tasks state \\(memory"
-              + "|Mem-Info:|Call Trace:|Hardware name: |CPU: \\d+ PID: \\d+ Comm: |\\S+ invoked oom-killer: ");
+              + "|Mem-Info:|Call Trace:|Hardware name: |CPU: \\d+ PID: \\d+ Comm: |\\S{1,60} invoked oom-killer: ");
 
   /** Where to cut a line of report text run together without line breaks. */
   private static final Pattern RUN_TOGETHER =
@@ -62,7 +61,7 @@ public final class PastedLog {
    */
   private static final Pattern LINE_START =
       Pattern.compile(
-          "^(?:.{1,60} invoked oom-killer:|CPU: |Hardware name:|Call Trace:|</?TASK>|\\? |\\S+\\+0x"
+          "^(?:.{1,60} invoked oom-killer:|CPU: |Hardware name:|Call Trace:|</?TASK>|\\? |\\S{1,120}\\+0x"
               + "|\\[<[0-9a-f]+>\\]"
               + "|Mem-Info:|Node \\d|active_anon:|memory: |memory\\+swap: |swap: |kmem: |Memory cgroup"
               + "|Tasks state|\\[\\s*pid\\s*\\]|\\[\\s*\\d+\\]|oom-kill:|Out of memory|Killed process"
@@ -93,6 +92,11 @@ public final class PastedLog {
 
   public PastedLog(LogLineDecoder decoder) {
     this.decoder = decoder;
+  }
+
+  /** The line decoder, for reading text line by line when it cannot be unwrapped. */
+  public LogLineDecoder decoder() {
+    return decoder;
   }
 
   /** Reads one document. */
@@ -181,11 +185,7 @@ public final class PastedLog {
 
   /** E-mail and Markdown quoting ("> ", "> > ", ">>"), and backticks around a whole line. */
   private static String unquote(String line) {
-    String l = line;
-    Matcher q = QUOTE.matcher(l);
-    if (q.lookingAt()) {
-      l = l.substring(q.end());
-    }
+    String l = line.substring(quoteEnd(line));
     String s = l.strip();
     if (s.length() >= 2 && s.charAt(0) == '`' && s.charAt(s.length() - 1) == '`') {
       int a = 0;
@@ -199,6 +199,30 @@ public final class PastedLog {
       l = s.substring(a, z);
     }
     return l;
+  }
+
+  /**
+   * Where e-mail quoting ("> ", "> > ", ">>", after at most three spaces) ends, or 0. A loop, not a
+   * regular expression: a line of a hundred thousand "> " must not exhaust the stack.
+   */
+  static int quoteEnd(String line) {
+    int i = 0;
+    int n = line.length();
+    int lead = 0;
+    while (i < n && lead < 3 && (line.charAt(i) == ' ' || line.charAt(i) == '\t')) {
+      i++;
+      lead++;
+    }
+    if (i >= n || line.charAt(i) != '>') {
+      return 0;
+    }
+    while (i < n && line.charAt(i) == '>') {
+      i++;
+      if (i < n && (line.charAt(i) == ' ' || line.charAt(i) == '\t')) {
+        i++;
+      }
+    }
+    return i;
   }
 
   private static boolean quotedPrintable(String text) {
@@ -218,7 +242,25 @@ public final class PastedLog {
 
   /** RFC 2045 quoted-printable: soft breaks joined, =XX escapes decoded as UTF-8. */
   private static String decodeQuotedPrintable(String text) {
-    String joined = text.replaceAll("=[ \\t]*\n(?:[ \\t]{0,3}(?:>[ \\t]?)+)?", "");
+    StringBuilder j = new StringBuilder(text.length());
+    int from = 0;
+    for (int nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', from)) {
+      String line = text.substring(from, nl);
+      String trimmed = line.stripTrailing();
+      if (trimmed.endsWith("=")) {
+        // a soft line break: the next line continues this one (its own quoting taken off)
+        j.append(trimmed, 0, trimmed.length() - 1);
+        from = nl + 1;
+        int next = text.indexOf('\n', from);
+        String following = next < 0 ? text.substring(from) : text.substring(from, next);
+        from += quoteEnd(following);
+      } else {
+        j.append(line).append('\n');
+        from = nl + 1;
+      }
+    }
+    j.append(text.substring(from));
+    String joined = j.toString();
     java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(joined.length());
     Matcher m = QP_ESCAPE.matcher(joined);
     int at = 0;
