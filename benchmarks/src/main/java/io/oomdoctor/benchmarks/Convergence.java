@@ -39,7 +39,17 @@ public final class Convergence {
   static final int MAX_KILLS = 30;
 
   /** A workload: its demand at a second of its run, and how many processes share it. */
-  record Shape(String name, long startLimit, LongUnaryOperator demand, int workers, boolean leak) {}
+  record Shape(
+      String name,
+      long startLimit,
+      LongUnaryOperator demand,
+      int workers,
+      boolean leak,
+      boolean configured) {
+    Shape(String name, long startLimit, LongUnaryOperator demand, int workers, boolean leak) {
+      this(name, startLimit, demand, workers, leak, false);
+    }
+  }
 
   static List<Shape> shapes() {
     return List.of(
@@ -61,6 +71,13 @@ public final class Convergence {
             t -> 15 * MI + Math.min(6, t / 60 + 1) * 25 * MI,
             6,
             false),
+        new Shape(
+            "the same under gunicorn --workers 6",
+            64 * MI,
+            t -> 15 * MI + Math.min(6, t / 60 + 1) * 25 * MI,
+            6,
+            false,
+            true),
         new Shape(
             "steady 100Mi with ±15Mi swings",
             64 * MI,
@@ -182,7 +199,14 @@ public final class Convergence {
       long started = Math.min(s.workers(), t / 60 + 1);
       long master = 15 * MI;
       tasks.add(task(100, "master", master));
-      ps.processes.add(process(100, 1, "master", master, now.getEpochSecond() - t));
+      ProcessInfo m = process(100, 1, "master", master, now.getEpochSecond() - t);
+      if (s.configured()) {
+        m.caps = new io.oomdoctor.model.evidence.RuntimeCaps();
+        m.caps.runtime = "gunicorn";
+        m.caps.gunicornWorkers = s.workers();
+        m.caps.gunicornMaxRequests = 1000;
+      }
+      ps.processes.add(m);
       long each = (limit - master) / Math.max(1, started);
       for (int i = 1; i <= started; i++) {
         tasks.add(task(100 + i, "worker", each));

@@ -342,6 +342,23 @@ public class DiagnoserTest {
   }
 
   @Test
+  void aPreforkServerIsSizedForAllTheWorkersItIsConfiguredFor() throws IOException {
+    // the worker fixture: a ~1Mi main process and one ~48Mi worker killed at the 48Mi limit
+    OomKillSpec e = evidence("6.18-v1-systemd-worker-child-killed");
+    RuntimeCaps g = caps("gunicorn");
+    g.gunicornWorkers = 3;
+    g.gunicornMaxRequests = 1000;
+    ProcessInfo master = process(4535, 1, "gunicorn", g);
+    master.rssKb = 980L;
+    e.processes = processes(2, master);
+    Diagnosis d = diagnoser.diagnose(e);
+    assertThat(d.cause()).isEqualTo(Cause.SharedLimit);
+    assertThat(d.primary().summary()).contains("configured for 3 workers");
+    // the main process plus three workers of ~47Mi, and 25 % headroom: about 180Mi
+    assertThat(d.primary().recommendedLimitBytes()).isBetween(170 * MI, 190 * MI);
+  }
+
+  @Test
   void goWithoutASoftLimitAndGunicornWithoutRecycling() throws IOException {
     OomKillSpec go = evidence("6.18-v1-cgroupfs-container-limit");
     go.processes = processes(9, process(go.report.pid, 1, "server", caps("go")));

@@ -38,7 +38,8 @@ public final class SharedLimit implements Rule {
         && large.size() < 2
         && total > 0
         && victimRss * 10 >= total * 7
-        && !seenBefore) {
+        && !seenBefore
+        && configuredWorkers(f) == null) {
       // One short-lived child held nearly all of it alone (a job the main process ran, or a
       // worker): it shares the limit with the main process, and its spike is not the
       // container's trend.
@@ -75,6 +76,27 @@ public final class SharedLimit implements Rule {
                 + " processes held "
                 + Bytes.human(total)
                 + ".";
+    long need = Math.max(total, f.peakBytes());
+    Integer configured = configuredWorkers(f);
+    if (configured != null && f.tasks().size() >= 2) {
+      // The server will run all its configured workers: the main process plus that many of the
+      // largest worker seen, not only the workers started before the kill.
+      OomTask main = f.tasks().stream().min(java.util.Comparator.comparing(t -> t.pid)).get();
+      long largest =
+          f.tasks().stream().filter(t -> t != main).mapToLong(Facts::rss).max().orElse(0);
+      long demand = Facts.rss(main) + configured * largest;
+      if (demand > need) {
+        what +=
+            " The server is configured for "
+                + configured
+                + " workers: with the largest seen ("
+                + Bytes.human(largest)
+                + ") they need about "
+                + Bytes.human(demand)
+                + ".";
+        need = demand;
+      }
+    }
     return Optional.of(
         new Finding(
             Cause.SharedLimit,
@@ -82,7 +104,19 @@ public final class SharedLimit implements Rule {
             what,
             "Size the limit for all processes together (workers times the peak of one worker, plus"
                 + " the main process), run fewer workers, or recycle them before they grow.",
-            s.withHeadroom(Math.max(total, f.peakBytes())),
+            s.withHeadroom(need),
             Map.of()));
+  }
+
+  /** The worker count a prefork server was started with (gunicorn's --workers), or null. */
+  static Integer configuredWorkers(Facts f) {
+    if (f.caps() != null && f.caps().gunicornWorkers != null) {
+      return f.caps().gunicornWorkers;
+    }
+    return f.processes().stream()
+        .filter(p -> p.caps != null && p.caps.gunicornWorkers != null)
+        .map(p -> p.caps.gunicornWorkers)
+        .findFirst()
+        .orElse(null);
   }
 }
