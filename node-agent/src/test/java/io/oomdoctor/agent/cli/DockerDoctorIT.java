@@ -93,6 +93,21 @@ class DockerDoctorIT {
     return docker.client().waitContainerCmd(id).start().awaitStatusCode(60, TimeUnit.SECONDS);
   }
 
+  /** A container whose memhog takes {@code mb} MiB and holds it. */
+  static String holding(String name, HostConfig hc, int mb) {
+    return create(
+        name,
+        hc,
+        null,
+        "/memhog",
+        "--step-mb",
+        "4",
+        "--max-mb",
+        Integer.toString(mb),
+        "--interval-ms",
+        "10");
+  }
+
   /** A container whose memhog grows by {@code stepMb} every {@code intervalMs} past its limit. */
   static String leaking(
       String name, long limit, Map<String, String> labels, int stepMb, int intervalMs) {
@@ -157,18 +172,7 @@ class DockerDoctorIT {
 
   @Test
   void aDockerKillIsExit137WithoutTheOomKillerAndMemoryIsNotBlamed() {
-    String id =
-        create(
-            "killed-by-hand",
-            limit(64 * MI, 64 * MI),
-            null,
-            "/memhog",
-            "--step-mb",
-            "4",
-            "--max-mb",
-            "4",
-            "--interval-ms",
-            "10");
+    String id = holding("killed-by-hand", limit(64 * MI, 64 * MI), 4);
     Awaitility.await()
         .atMost(Duration.ofSeconds(30))
         .until(() -> docker.client().inspectContainerCmd(id).exec().getState().getRunning());
@@ -219,30 +223,8 @@ class DockerDoctorIT {
 
   @Test
   void aContainerWithoutALimitAndOneWithSwapAreSaidSo() {
-    String free =
-        create(
-            "no-limit",
-            HostConfig.newHostConfig(),
-            null,
-            "/memhog",
-            "--step-mb",
-            "4",
-            "--max-mb",
-            "8",
-            "--interval-ms",
-            "10");
-    String swapping =
-        create(
-            "with-swap",
-            limit(64 * MI, 128 * MI),
-            null,
-            "/memhog",
-            "--step-mb",
-            "4",
-            "--max-mb",
-            "8",
-            "--interval-ms",
-            "10");
+    String free = holding("no-limit", HostConfig.newHostConfig(), 8);
+    String swapping = holding("with-swap", limit(64 * MI, 128 * MI), 8);
     Awaitility.await()
         .atMost(Duration.ofSeconds(30))
         .until(() -> docker.client().inspectContainerCmd(swapping).exec().getState().getRunning());
