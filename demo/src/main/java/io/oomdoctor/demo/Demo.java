@@ -296,7 +296,8 @@ public final class Demo implements Callable<Integer> {
 
   /** Runs the real kubectl against the demo's API server; null when kubectl is not installed. */
   static String kubectl(Path kubeconfig, String... args) {
-    if (!Host.onPath("kubectl") || Boolean.getBoolean("oomdoctor.demo.noKubectl")) {
+    if (!io.oomdoctor.agent.Which.onPath("kubectl")
+        || Boolean.getBoolean("oomdoctor.demo.noKubectl")) {
       return null;
     }
     List<String> cmd = new ArrayList<>(List.of("kubectl", "--kubeconfig", kubeconfig.toString()));

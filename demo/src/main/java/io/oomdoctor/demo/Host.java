@@ -35,23 +35,10 @@ public final class Host {
     if (!Files.isReadable(KMSG)) {
       return "cannot read " + KMSG;
     }
-    if (!onPath("gcc")) {
+    if (!io.oomdoctor.agent.Which.onPath("gcc")) {
       return "no C compiler (gcc) to build the demo's workload";
     }
     return null;
-  }
-
-  static boolean onPath(String tool) {
-    String path = System.getenv("PATH");
-    if (path == null) {
-      return false;
-    }
-    for (String dir : path.split(":")) {
-      if (Files.isExecutable(Paths.get(dir, tool))) {
-        return true;
-      }
-    }
-    return false;
   }
 
   /** This process's memory cgroup: the demo's cgroups are made below it. */

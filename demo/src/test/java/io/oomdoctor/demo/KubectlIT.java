@@ -30,7 +30,7 @@ class KubectlIT {
 
   @BeforeEach
   void setUp() throws Exception {
-    if (!Host.onPath("kubectl")) {
+    if (!io.oomdoctor.agent.Which.onPath("kubectl")) {
       if ("true".equalsIgnoreCase(System.getenv("CI"))) {
         fail("kubectl must be installed in CI");
       }

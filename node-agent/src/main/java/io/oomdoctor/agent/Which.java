@@ -1,14 +1,14 @@
-package io.oomdoctor.agent.cli;
+package io.oomdoctor.agent;
 
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** Whether a program is on this process's PATH. */
-final class Which {
+public final class Which {
   private Which() {}
 
-  static boolean onPath(String program) {
+  public static boolean onPath(String program) {
     String path = System.getenv("PATH");
     if (path == null) {
       return false;
