@@ -29,10 +29,23 @@ public final class CgroupPaths {
   private static final Pattern CONTAINER_NAME =
       Pattern.compile(
           "^(?:(cri-containerd|crio|docker|containerd)-)?([0-9a-f]{12,64})(?:\\.scope)?$");
+
+  /** A plain Docker container: its key (path from the hierarchy's root) and its ID. */
   private static final Pattern PLAIN_DOCKER =
-      Pattern.compile("(?:^|/)(?:docker/|system\\.slice/docker-)([0-9a-f]{64})(?:\\.scope)?/?$");
+      Pattern.compile(
+          "(?:^|/)(docker/(?<cgroupfs>[0-9a-f]{64})|system\\.slice/docker-(?<systemd>[0-9a-f]{64})"
+              + "\\.scope)/?$");
 
   private CgroupPaths() {}
+
+  /**
+   * The path from the hierarchy's root of a plain Docker container's cgroup ({@code docker/<id>},
+   * {@code system.slice/docker-<id>.scope}) that ends {@code path}, or null.
+   */
+  public static String plainDockerKey(String path) {
+    Matcher m = PLAIN_DOCKER.matcher(path);
+    return m.find() ? m.group(1) : null;
+  }
 
   /** Parses a cgroup path as the kernel prints it (or as found under the hierarchy root). */
   public static CgroupPathInfo parse(String path) {
@@ -50,7 +63,8 @@ public final class CgroupPaths {
     }
     Matcher m = PLAIN_DOCKER.matcher(path);
     if (m.find()) {
-      return new CgroupPathInfo(null, m.group(1), "docker", null, null, Level.OUTSIDE);
+      String id = m.group("cgroupfs") != null ? m.group("cgroupfs") : m.group("systemd");
+      return new CgroupPathInfo(null, id, "docker", null, null, Level.OUTSIDE);
     }
     return CgroupPathInfo.NONE;
   }

@@ -7,8 +7,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The kubelet part of a memory cgroup hierarchy: finds pod and container cgroups, and maps the
@@ -161,8 +159,7 @@ public final class CgroupTree {
       i = p.length() - "/kubepods".length();
     }
     if (i < 0) {
-      Matcher docker = PLAIN_DOCKER.matcher(p);
-      return docker.find() ? docker.group(1) : null;
+      return CgroupPaths.plainDockerKey(p);
     }
     String key = p.substring(i + 1);
     return key.endsWith("/") ? key.substring(0, key.length() - 1) : key;
@@ -189,8 +186,4 @@ public final class CgroupTree {
     return e.info().level() == Level.CONTAINER
         || (e.info().level() == Level.OUTSIDE && e.info().containerId() != null);
   }
-
-  /** A plain Docker container's cgroup, by the path the kernel prints. */
-  private static final Pattern PLAIN_DOCKER =
-      Pattern.compile("(?:^|/)(docker/[0-9a-f]{64}|system\\.slice/docker-[0-9a-f]{64}\\.scope)/?$");
 }
