@@ -1,7 +1,6 @@
 package io.oomdoctor.agent.cli;
 
 import io.oomdoctor.agent.cgroup.CgroupReader;
-import io.oomdoctor.agent.cgroup.PathAttribution;
 import io.oomdoctor.agent.cgroup.ProcCgroup;
 import io.oomdoctor.agent.docker.ContainerFacts;
 import io.oomdoctor.agent.docker.DockerDoctor;
@@ -10,16 +9,12 @@ import io.oomdoctor.agent.docker.DoctorReport;
 import io.oomdoctor.agent.docker.KillLog;
 import io.oomdoctor.agent.docker.Triage;
 import io.oomdoctor.agent.json.JsonWriter;
-import io.oomdoctor.agent.parse.LogLineDecoder;
-import io.oomdoctor.agent.parse.OomReportParser;
-import io.oomdoctor.agent.parse.PastedLog;
 import io.oomdoctor.model.OomKillSpec;
 import io.oomdoctor.model.evidence.CgroupSnapshot;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -189,7 +184,7 @@ final class DoctorCommand {
   /** The kernel's reports of the container from the journal, when the ring buffer lost them. */
   private static List<OomKillSpec> fromJournal(String id, ContainerFacts facts, PrintStream err) {
     List<OomKillSpec> out = new ArrayList<>();
-    if (!io.oomdoctor.agent.cli.Which.onPath("journalctl")) {
+    if (!io.oomdoctor.agent.Which.onPath("journalctl")) {
       return out;
     }
     List<String> cmd =
@@ -207,19 +202,13 @@ final class DoctorCommand {
       byte[] text = p.getInputStream().readNBytes(64 << 20);
       p.destroy();
       p.waitFor(5, TimeUnit.SECONDS);
-      var pasted = new PastedLog(LogLineDecoder.forNow(ZoneId.systemDefault()));
-      OomReportParser parser =
-          OomReportParser.collecting(
-              r -> {
-                if (DockerDoctor.reportOf(r, id)) {
-                  OomKillSpec spec = new OomKillSpec();
-                  spec.report = r;
-                  spec.attribution = PathAttribution.of(r);
-                  out.add(spec);
-                }
-              });
-      pasted.read(new String(text, StandardCharsets.UTF_8)).lines().forEach(parser::accept);
-      parser.flush();
+      ParseCommand.parseText(
+          new String(text, StandardCharsets.UTF_8),
+          spec -> {
+            if (DockerDoctor.reportOf(spec.report, id)) {
+              out.add(spec);
+            }
+          });
     } catch (Exception e) {
       err.println("oomdoctor-agent doctor: cannot read the journal: " + e.getMessage());
     }

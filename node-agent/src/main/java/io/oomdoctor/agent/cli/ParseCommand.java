@@ -49,14 +49,7 @@ final class ParseCommand {
       PrintStream err)
       throws IOException {
     PastedLog pasted = new PastedLog(LogLineDecoder.forNow(ZoneId.systemDefault()));
-    OomReportParser parser =
-        OomReportParser.collecting(
-            r -> {
-              var spec = new io.oomdoctor.model.OomKillSpec();
-              spec.report = r;
-              spec.attribution = PathAttribution.of(r);
-              sink.accept(spec);
-            });
+    OomReportParser parser = specParser(sink);
     long garbled = 0;
     int status = 0;
     if (files == null || files.isEmpty()) {
@@ -84,6 +77,29 @@ final class ParseCommand {
     }
     out.flush();
     return status;
+  }
+
+  /** A parser that hands each report on with what its cgroup paths say, as `parse` prints it. */
+  private static OomReportParser specParser(
+      java.util.function.Consumer<io.oomdoctor.model.OomKillSpec> sink) {
+    return OomReportParser.collecting(
+        r -> {
+          var spec = new io.oomdoctor.model.OomKillSpec();
+          spec.report = r;
+          spec.attribution = PathAttribution.of(r);
+          sink.accept(spec);
+        });
+  }
+
+  /** Parses one document of kernel log text as `parse` does, each kill to {@code sink}. */
+  static void parseText(
+      String text, java.util.function.Consumer<io.oomdoctor.model.OomKillSpec> sink) {
+    OomReportParser parser = specParser(sink);
+    feedDocument(
+        new StringBuilder(text),
+        new PastedLog(LogLineDecoder.forNow(ZoneId.systemDefault())),
+        parser);
+    parser.flush();
   }
 
   /** Text is read in documents of at most this many characters, cut at a line's end. */

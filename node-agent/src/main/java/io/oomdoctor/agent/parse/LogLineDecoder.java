@@ -113,6 +113,10 @@ public final class LogLineDecoder {
           "DMA32",
           "Normal");
 
+  private static final Pattern TIME_OF_DAY = Pattern.compile("(\\d{1,2}):(\\d\\d):(\\d\\d)");
+  private static final Pattern YEAR = Pattern.compile("(?<!\\d)(\\d{4})(?!\\d)");
+  private static final Pattern CJK_MONTH = Pattern.compile("(\\d{1,2})\\s*[月월]");
+
   /** CONFIG_PRINTK_CALLER adds the printing thread or CPU after the timestamp: "[T1234] ". */
   private static final Pattern CALLER = Pattern.compile("^\\[\\s*[TC]\\d+\\]\\s?(.*)$");
 
@@ -388,15 +392,15 @@ public final class LogLineDecoder {
    * in some language; null when any of them is not there for certain.
    */
   String localized(String s) {
-    Matcher t = Pattern.compile("(\\d{1,2}):(\\d\\d):(\\d\\d)").matcher(s);
-    Matcher y = Pattern.compile("(?<!\\d)(\\d{4})(?!\\d)").matcher(s);
+    Matcher t = TIME_OF_DAY.matcher(s);
+    Matcher y = YEAR.matcher(s);
     if (!t.find() || !y.find()) {
       return null;
     }
     String rest = (s.substring(0, t.start()) + " " + s.substring(t.end())).replace(y.group(1), " ");
     Integer month = null;
     Integer day = null;
-    Matcher cjk = Pattern.compile("(\\d{1,2})\\s*[月월]").matcher(rest);
+    Matcher cjk = CJK_MONTH.matcher(rest);
     if (cjk.find()) {
       month = Integer.valueOf(cjk.group(1));
       rest = rest.substring(0, cjk.start()) + " " + rest.substring(cjk.end());

@@ -598,11 +598,12 @@ public final class PastedLog {
   private List<Raw> stripSharedPrefix(List<Raw> raws, List<String> forms) {
     Map<String, Integer> shapes = new HashMap<>();
     int anchored = 0;
-    List<String> texts = new ArrayList<>(raws.size());
+    List<KernelLine> decoded = new ArrayList<>(raws.size());
     for (Raw r : raws) {
       List<KernelLine> d = decoder.decode(r.text);
-      String text = d == null || d.size() != 1 ? null : d.get(0).text();
-      texts.add(text);
+      KernelLine line = d == null || d.size() != 1 ? null : d.get(0);
+      decoded.add(line);
+      String text = line == null ? null : line.text();
       if (text == null) {
         continue;
       }
@@ -634,15 +635,13 @@ public final class PastedLog {
     boolean stripped = false;
     for (int i = 0; i < raws.size(); i++) {
       Raw r = raws.get(i);
-      String text = texts.get(i);
-      if (text == null) {
+      KernelLine k = decoded.get(i);
+      if (k == null) {
         out.add(r);
         continue;
       }
-      String[] parts = text.strip().split("\\s+", words + 1);
+      String[] parts = k.text().strip().split("\\s+", words + 1);
       if (parts.length == words + 1 && shape(java.util.Arrays.copyOf(parts, words)).equals(shape)) {
-        List<KernelLine> d = decoder.decode(r.text);
-        KernelLine k = d.get(0);
         String rest = parts[words];
         // rebuild as a line whose form the decoder keeps: the time already read travels with it
         String wall = k.wallTime() != null ? k.wallTime() : r.wallTime;
