@@ -33,13 +33,18 @@ public final class DockerDoctor {
       return false;
     }
     for (String part : path.split("/")) {
-      String p = part.startsWith("docker-") ? part.substring(7) : part;
-      p = p.endsWith(".scope") ? p.substring(0, p.length() - 6) : p;
+      String p = bare(part);
       if (p.length() >= 12 && p.startsWith(id)) {
         return true;
       }
     }
     return false;
+  }
+
+  /** A cgroup path component without the systemd driver's wrapping: "docker-ID.scope" → "ID". */
+  private static String bare(String part) {
+    String p = part.startsWith("docker-") ? part.substring(7) : part;
+    return p.endsWith(".scope") ? p.substring(0, p.length() - 6) : p;
   }
 
   /**
@@ -211,7 +216,7 @@ public final class DockerDoctor {
         continue;
       }
       for (String part : path.split("/")) {
-        String p = part.replaceFirst("^docker-", "").replaceFirst("\\.scope$", "");
+        String p = bare(part);
         if (p.matches("[0-9a-f]{64}") && p.startsWith(asked)) {
           return p;
         }
@@ -246,33 +251,28 @@ public final class DockerDoctor {
 
   /** Seconds from the start of the container's run to the kill, or null when unknown. */
   static Long secondsSinceStart(OomReport r, ContainerFacts f) {
-    if (r.timestamp == null || f.startedAt() == null || f.startedAt().startsWith("0001")) {
-      return null;
-    }
-    try {
-      long s =
-          java.time.Duration.between(
-                  java.time.Instant.parse(f.startedAt()),
-                  java.time.OffsetDateTime.parse(r.timestamp).toInstant())
-              .getSeconds();
-      return Math.max(0, s);
-    } catch (java.time.DateTimeException e) {
-      return null;
-    }
+    java.time.Duration d = sinceStart(r, f);
+    return d == null ? null : Math.max(0, d.getSeconds());
   }
 
   /** The kill happened before the container's current run started (it was restarted since). */
   static boolean endedAnEarlierRun(OomReport r, ContainerFacts f) {
+    java.time.Duration d = sinceStart(r, f);
+    // the kernel's wall time is derived from the boot time: allow a second of skew
+    return d != null && d.compareTo(java.time.Duration.ofSeconds(-1)) < 0;
+  }
+
+  /** From the start of the container's current run to the kill (negative: before it), or null. */
+  private static java.time.Duration sinceStart(OomReport r, ContainerFacts f) {
     if (r.timestamp == null || f.startedAt() == null || f.startedAt().startsWith("0001")) {
-      return false;
+      return null;
     }
     try {
-      java.time.Instant kill = java.time.OffsetDateTime.parse(r.timestamp).toInstant();
-      java.time.Instant started = java.time.Instant.parse(f.startedAt());
-      // the kernel's wall time is derived from the boot time: allow a second of skew
-      return kill.isBefore(started.minusSeconds(1));
+      return java.time.Duration.between(
+          java.time.Instant.parse(f.startedAt()),
+          java.time.OffsetDateTime.parse(r.timestamp).toInstant());
     } catch (java.time.DateTimeException e) {
-      return false;
+      return null;
     }
   }
 
