@@ -18,7 +18,7 @@ public final class NativeMemory implements Rule {
   public Optional<Finding> evaluate(Facts f, DiagnosisSettings s) {
     RuntimeCaps c = f.caps();
     Long limit = f.limitBytes();
-    Long cap = io.oomdoctor.diagnosis.Facts.heapCap(c);
+    Long cap = Facts.heapCap(c);
     if (cap == null || limit == null) {
       return Optional.empty();
     }
@@ -37,56 +37,49 @@ public final class NativeMemory implements Rule {
             && t.fitR2 != null
             && t.fitR2 >= MemoryLeak.MIN_R2
             && t.fitWindowSeconds != null;
+    String capNoun = node ? "old space" : "heap";
     String growth =
         grew
             ? " It grew steadily by "
                 + Bytes.human(t.growthBytesPerHour)
                 + " an hour for "
                 + MemoryLeak.human(java.time.Duration.ofSeconds(t.fitWindowSeconds))
-                + " with the heap capped: native memory grew, a leak outside the heap if it never"
-                + " levels off."
+                + " with the "
+                + capNoun
+                + " capped: native memory grew, a leak outside the heap if it never levels off."
             : "";
-    if (node) {
-      return Optional.of(
-          new Finding(
-              Cause.NativeMemory,
-              grew ? 0.9 : 0.75,
-              "V8's old space is capped at "
-                  + Bytes.human(heap)
-                  + " yet node held "
-                  + Bytes.human(f.anonRssBytes())
-                  + " of the "
-                  + Bytes.human(limit)
-                  + " limit: at least "
-                  + Bytes.human(outside)
-                  + " outside the JavaScript heap (Buffers and ArrayBuffers, native addons,"
-                  + " compiled code)."
-                  + growth.replace("with the heap capped", "with the old space capped"),
-              "Find what holds memory outside the heap (process.memoryUsage(): external and"
-                  + " arrayBuffers), stream instead of buffering whole payloads, and size the limit"
-                  + " for the old space plus that external memory.",
-              null,
-              Map.of()));
-    }
+    String outsideWhat =
+        node
+            ? "the JavaScript heap (Buffers and ArrayBuffers, native addons, compiled code)"
+            : "the heap (direct buffers, metaspace, thread stacks"
+                + threads
+                + ", native libraries)";
     return Optional.of(
         new Finding(
             Cause.NativeMemory,
-            grew ? 0.9 : f.threadCount() != null && f.threadCount() > 500 ? 0.8 : 0.7,
-            "The heap is capped at "
+            grew ? 0.9 : node ? 0.75 : f.threadCount() != null && f.threadCount() > 500 ? 0.8 : 0.7,
+            (node ? "V8's old space" : "The heap")
+                + " is capped at "
                 + Bytes.human(heap)
-                + " yet the process held "
+                + " yet "
+                + (node ? "node" : "the process")
+                + " held "
                 + Bytes.human(f.anonRssBytes())
                 + " of the "
                 + Bytes.human(limit)
                 + " limit: at least "
                 + Bytes.human(outside)
-                + " outside the heap (direct buffers, metaspace, thread stacks"
-                + threads
-                + ", native libraries)."
+                + " outside "
+                + outsideWhat
+                + "."
                 + growth,
-            "Bound direct memory (-XX:MaxDirectMemorySize), metaspace (-XX:MaxMetaspaceSize) and"
-                + " the thread count; find the rest with -XX:NativeMemoryTracking=summary.",
+            node
+                ? "Find what holds memory outside the heap (process.memoryUsage(): external and"
+                    + " arrayBuffers), stream instead of buffering whole payloads, and size the"
+                    + " limit for the old space plus that external memory."
+                : "Bound direct memory (-XX:MaxDirectMemorySize), metaspace (-XX:MaxMetaspaceSize)"
+                    + " and the thread count; find the rest with -XX:NativeMemoryTracking=summary.",
             null,
-            Map.of("-XX:NativeMemoryTracking", "summary")));
+            node ? Map.of() : Map.of("-XX:NativeMemoryTracking", "summary")));
   }
 }

@@ -34,12 +34,13 @@ public final class SharedLimit implements Rule {
             .mapToLong(Facts::rss)
             .sum();
     boolean seenBefore = pid != null && f.processes().stream().anyMatch(p -> pid.equals(p.pid));
+    Integer configured = configuredWorkers(f);
     if (f.victimIsChild()
         && large.size() < 2
         && total > 0
         && victimRss * 10 >= total * 7
         && !seenBefore
-        && configuredWorkers(f) == null) {
+        && configured == null) {
       // One short-lived child held nearly all of it alone (a job the main process ran, or a
       // worker): it shares the limit with the main process, and its spike is not the
       // container's trend.
@@ -77,7 +78,6 @@ public final class SharedLimit implements Rule {
                 + Bytes.human(total)
                 + ".";
     long need = Math.max(total, f.peakBytes());
-    Integer configured = configuredWorkers(f);
     if (configured != null && f.tasks().size() >= 2) {
       // The server will run all its configured workers: the main process plus that many of the
       // largest worker seen, not only the workers started before the kill.
