@@ -184,10 +184,11 @@ public final class EvidenceAssembler {
       long since = Objects.equals(trendPath, taskPath) ? 0 : sampler.startOf(taskPath);
       String podPath = parentOf(taskPath);
       boolean neverSeen = !sampler.seen(taskPath) && podPath != null && sampler.seen(podPath);
+      long podLastSeen = neverSeen ? sampler.lastSeenOf(podPath) : 0;
       if (neverSeen && !Objects.equals(trendPath, taskPath)) {
         // The container came after the last pass over its pod: only that pass's sample is its
         // own, not the history of the containers before it.
-        since = sampler.lastSeenOf(podPath);
+        since = podLastSeen;
       }
       spec.trend = sampler.trend(trendPath, killSec, since);
       if (spec.trend == null && !Objects.equals(trendPath, taskPath)) {
@@ -195,7 +196,7 @@ public final class EvidenceAssembler {
       }
       if (neverSeen) {
         // Killed before the sampler's first look at it: younger than one pass.
-        long age = Math.max(0, killSec - sampler.lastSeenOf(podPath));
+        long age = Math.max(0, killSec - podLastSeen);
         if (spec.trend == null) {
           spec.trend = new MemoryTrend();
           spec.trend.samples = 0;
