@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -245,18 +246,26 @@ public final class Agent implements AutoCloseable {
    * /proc for a lone kill line): the reader only parses and hands over, so that an OOM storm cannot
    * hold it while the kernel's ring buffer overwrites what it has not read. A kill of a container
    * whose kill is still waiting is counted into that one (an OomKill with {@code spec.repeats}), so
-   * a storm costs one assembly per container and round.
+   * a storm costs one assembly per container and round. Lone kill lines whose victims were gone
+   * before /proc was read wait together, and are shared out by the containers' oom_kill counters
+   * when assembled.
    */
   private final class Waiting {
     final OomReport first;
     final String procContainer;
-    final List<Long> cursorKeys = new ArrayList<>(1);
+    final String coalesce;
+    final List<Long> cursorKeys;
     Repeats repeats;
 
-    Waiting(OomReport first, String procContainer, long cursorKey) {
+    Waiting(OomReport first, String procContainer, String coalesce, long cursorKey) {
+      this(first, procContainer, coalesce, new ArrayList<>(List.of(cursorKey)));
+    }
+
+    Waiting(OomReport first, String procContainer, String coalesce, List<Long> cursorKeys) {
       this.first = first;
       this.procContainer = procContainer;
-      this.cursorKeys.add(cursorKey);
+      this.coalesce = coalesce;
+      this.cursorKeys = cursorKeys;
     }
 
     void fold(OomReport next, long cursorKey) {
@@ -270,16 +279,29 @@ public final class Agent implements AutoCloseable {
     int kills() {
       return cursorKeys.size();
     }
+
+    /** Lone kill lines whose victims' cgroups are not known. */
+    boolean unlocated() {
+      return procContainer == null && EvidenceAssembler.loneLine(first);
+    }
   }
 
-  /** Containers with a kill waiting to be assembled, at most; past it a kill is sent bare. */
+  /**
+   * Kills waiting to be assembled, at most, counted as OomKills-to-be; past it a kill is sent bare.
+   */
   static final int MAX_WAITING = 4096;
 
   /** Kills one waiting kill stands for at most (as the exporter's). */
   static final int MAX_FOLDED = 1000;
 
   private final Object waitingLock = new Object();
-  private final LinkedHashMap<String, Waiting> waiting = new LinkedHashMap<>(); // by container
+
+  /** In the order they came, by their first kernel record. Guarded by waitingLock. */
+  private final LinkedHashMap<Long, Waiting> waiting = new LinkedHashMap<>();
+
+  /** The waiting kill that takes further kills of a container, by container. Guarded likewise. */
+  private final java.util.HashMap<String, Waiting> open = new java.util.HashMap<>();
+
   private volatile Thread assemblerThread;
   private volatile long assemblingSinceNanos;
 
@@ -292,18 +314,23 @@ public final class Agent implements AutoCloseable {
         lone
             ? (proc == null ? "lone:unknown" : proc)
             : r.taskMemcg != null ? r.taskMemcg : r.memcgStatsPath;
-    String coalesce = (r.kind == null ? "" : r.kind) + "|" + container;
+    String coalesce = container == null ? null : (r.kind == null ? "" : r.kind) + "|" + container;
     boolean bare = false;
     synchronized (waitingLock) {
-      Waiting same = container == null ? null : waiting.get(coalesce);
+      Waiting same = coalesce == null ? null : open.get(coalesce);
       if (same != null && same.kills() < MAX_FOLDED) {
         same.fold(r, key);
         return;
       }
-      if (waiting.size() >= MAX_WAITING) {
+      if (waiting.size() >= MAX_WAITING || waiting.containsKey(key)) {
         bare = true;
       } else {
-        waiting.put(container == null ? coalesce + "|" + key : coalesce, new Waiting(r, proc, key));
+        // A full one stays in the queue where it is; the new one takes the container's next kills.
+        Waiting w = new Waiting(r, proc, coalesce, key);
+        waiting.put(key, w);
+        if (coalesce != null) {
+          open.put(coalesce, w);
+        }
         waitingLock.notifyAll();
       }
     }
@@ -313,14 +340,34 @@ public final class Agent implements AutoCloseable {
           "{} containers' kills wait to be assembled; sending the kill of pid {} bare",
           MAX_WAITING,
           r.pid);
-      Waiting w = new Waiting(r, proc, key);
-      deliver(w, bareKill(r));
+      deliver(new Waiting(r, proc, coalesce, key), bareKill(r));
     }
+  }
+
+  /** For tests: the assembler waits for this before each kill, so that kills pile up. */
+  private volatile java.util.concurrent.CountDownLatch assemblyGate;
+
+  void holdAssembly(java.util.concurrent.CountDownLatch gate) {
+    this.assemblyGate = gate;
+  }
+
+  /** The sequence number of the last kernel record read. */
+  long lastRecordSeq() {
+    return lastRecordSeq;
   }
 
   private void assembleLoop() {
     while (started.get()) {
+      java.util.concurrent.CountDownLatch gate = assemblyGate;
+      if (gate != null) {
+        try {
+          gate.await();
+        } catch (InterruptedException e) {
+          return;
+        }
+      }
       Waiting w;
+      Map<String, Integer> pending = null;
       synchronized (waitingLock) {
         while (waiting.isEmpty()) {
           if (!started.get()) {
@@ -332,40 +379,96 @@ public final class Agent implements AutoCloseable {
             return;
           }
         }
-        var it = waiting.entrySet().iterator();
-        w = it.next().getValue();
+        var it = waiting.values().iterator();
+        w = it.next();
         it.remove();
+        if (w.coalesce != null) {
+          open.remove(w.coalesce, w);
+        }
+        if (w.unlocated()) {
+          // Kills whose full reports still wait are their containers' own, not these lines'.
+          pending = new java.util.HashMap<>();
+          for (Waiting other : waiting.values()) {
+            if (!EvidenceAssembler.loneLine(other.first) && other.first.taskMemcg != null) {
+              pending.merge(other.first.taskMemcg, other.kills(), Integer::sum);
+            }
+          }
+        }
       }
       assemblingSinceNanos = System.nanoTime();
       try {
-        OomKill kill;
-        try {
-          kill = assembler.assemble(w.first, clock.millis(), w.procContainer);
-        } catch (RuntimeException e) {
-          // Evidence beyond the kernel report is a bonus; never lose the kill over it.
-          LOG.warn(
-              "Could not gather all evidence for the kill of pid {}: {}",
-              w.first.pid,
-              e.toString());
-          kill = bareKill(w.first);
+        if (pending != null) {
+          assembleUnlocated(w, pending);
+        } else {
+          assembleOne(w);
         }
-        if (w.repeats != null) {
-          kill.getSpec().repeats = w.repeats;
-          Attribution a = kill.getSpec().attribution;
-          String path = kill.getSpec().report == null ? null : kill.getSpec().report.taskMemcg;
-          if (path == null && a != null && Attribution.METHOD_PROC.equals(a.method)) {
-            path = w.procContainer;
-          }
-          try {
-            assembler.accountFolded(path, w.kills() - 1);
-          } catch (RuntimeException e) {
-            LOG.debug("Cannot account folded kills: {}", e.toString());
-          }
-        }
-        deliver(w, kill);
       } finally {
         assemblingSinceNanos = 0;
       }
+    }
+  }
+
+  private void assembleOne(Waiting w) {
+    OomKill kill;
+    try {
+      kill = assembler.assemble(w.first, clock.millis(), w.procContainer);
+    } catch (RuntimeException e) {
+      // Evidence beyond the kernel report is a bonus; never lose the kill over it.
+      LOG.warn(
+          "Could not gather all evidence for the kill of pid {}: {}", w.first.pid, e.toString());
+      kill = bareKill(w.first);
+    }
+    if (w.repeats != null) {
+      kill.getSpec().repeats = w.repeats;
+      Attribution a = kill.getSpec().attribution;
+      String path = kill.getSpec().report == null ? null : kill.getSpec().report.taskMemcg;
+      if (path == null && a != null && Attribution.METHOD_PROC.equals(a.method)) {
+        path = w.procContainer;
+      }
+      try {
+        assembler.accountFolded(path, w.kills() - 1);
+      } catch (RuntimeException e) {
+        LOG.debug("Cannot account folded kills: {}", e.toString());
+      }
+    }
+    deliver(w, kill);
+  }
+
+  /**
+   * Lone kill lines whose victims were gone before their cgroups could be read: one OomKill per
+   * container whose oom_kill counter counted them, with its count, and one for what none counted.
+   */
+  private void assembleUnlocated(Waiting w, Map<String, Integer> pending) {
+    List<EvidenceAssembler.Share> shares;
+    try {
+      shares = assembler.apportion(w.kills(), pending);
+    } catch (RuntimeException e) {
+      LOG.warn("Cannot read the containers' oom_kill counters: {}", e.toString());
+      shares = List.of(new EvidenceAssembler.Share(null, w.kills(), false));
+    }
+    int from = 0;
+    for (EvidenceAssembler.Share share : shares) {
+      List<Long> keys = new ArrayList<>(w.cursorKeys.subList(from, from + share.kills()));
+      OomKill kill;
+      try {
+        kill = assembler.assembleShare(w.first, share, keys.get(0), clock.millis());
+      } catch (RuntimeException e) {
+        LOG.warn(
+            "Could not gather all evidence for the kill of pid {}: {}", w.first.pid, e.toString());
+        kill = bareKill(w.first);
+      }
+      Waiting part = new Waiting(kill.getSpec().report, null, w.coalesce, keys);
+      if (share.kills() > 1 || w.repeats != null) {
+        Repeats rep = Repeats.single(null, w.first.timestamp);
+        rep.count = share.kills();
+        rep.lastTimestamp = w.repeats != null ? w.repeats.lastTimestamp : w.first.timestamp;
+        if (from == 0 && (share.sole() || share.path() == null) && w.repeats != null) {
+          rep.pids = w.repeats.pids; // the lines are its own
+        }
+        kill.getSpec().repeats = share.kills() > 1 ? rep : null;
+      }
+      from += share.kills();
+      deliver(part, kill);
     }
   }
 

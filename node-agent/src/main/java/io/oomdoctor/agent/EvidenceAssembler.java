@@ -123,12 +123,101 @@ public final class EvidenceAssembler {
    *     read it earlier; null to read it now
    */
   public OomKill assemble(OomReport r, long nowMillis, String procContainer) {
-    boolean loneLine = loneLine(r);
+    return assembleAt(r, nowMillis, loneLine(r) ? locateLoneLine(r, procContainer) : null);
+  }
+
+  /**
+   * One container's share of lone kill lines whose victims were gone before their cgroups could be
+   * read: {@code kills} of them are the kills its oom_kill counter counted ({@code path} null: the
+   * lines no counter accounts for). {@code sole}: it was the only container whose counter rose, so
+   * the lines are its own; otherwise which of them were its is not known.
+   */
+  public record Share(String path, int kills, boolean sole) {}
+
+  /** Whether lines were shared by count since every counted kill last had its line. */
+  private boolean sharedByCount;
+
+  /**
+   * Shares out {@code lines} lone kill lines whose victims' cgroups could not be read by the
+   * containers' oom_kill counters: each container whose counter rose past what is accounted (and
+   * past its kills whose full reports still wait, {@code pending}, by cgroup path as the kernel
+   * prints it) is given as many as it rose, largest rise first, never more than there are lines;
+   * what is given is accounted. A line's victim (PID, name) goes with a share only when one counter
+   * rose; with several, each container gets its count and no line, since which line was whose is
+   * not known. Lines left over stay unattributed.
+   */
+  public List<Share> apportion(int lines, Map<String, Integer> pending) {
+    List<Share> out = new ArrayList<>();
+    int left = lines;
+    if (counters != null) {
+      Map<String, Long> risen = counters.risen();
+      for (var p : pending.entrySet()) {
+        String container = CgroupPaths.containerPath(p.getKey());
+        String key = container == null ? null : counters.kernelPathOf(container);
+        if (key != null) {
+          risen.computeIfPresent(key, (k, v) -> v > p.getValue() ? v - p.getValue() : null);
+        }
+      }
+      // One risen counter names the lines' victims only when no earlier sharing was by count
+      // alone: a rise left over from such a sharing may be another container's line's.
+      boolean sole = risen.size() == 1 && !sharedByCount;
+      long unexplained = 0;
+      for (var e : risen.entrySet()) {
+        int n = (int) Math.min(e.getValue(), left);
+        if (n > 0) {
+          counters.account(e.getKey(), n);
+          out.add(new Share(e.getKey(), n, sole));
+          left -= n;
+        }
+        unexplained += e.getValue() - n;
+      }
+      // Every kill counted has had its line: what comes next is unambiguous again.
+      sharedByCount = unexplained > 0 && (sharedByCount || risen.size() > 1);
+    }
+    if (left > 0) {
+      out.add(new Share(null, left, false));
+    }
+    return out;
+  }
+
+  /**
+   * The OomKill of one {@link Share}: with {@code line} as its report when the line is known to be
+   * the share's (the only risen counter, or no counter at all), else with a report that says only
+   * what is known — that the kernel killed in this container, when, and that the line is not known.
+   *
+   * @param seq the kernel record of this share's first line (names the OomKill)
+   */
+  public OomKill assembleShare(OomReport line, Share share, long seq, long nowMillis) {
+    OomReport r = line;
+    boolean lineIsIts = share.path() == null || share.sole();
+    if (!lineIsIts || !Objects.equals(line.seq, seq)) {
+      r = new OomReport();
+      r.kind = line.kind;
+      r.bootId = line.bootId;
+      r.seq = seq;
+      r.kernelTimeUs = line.kernelTimeUs;
+      r.timestamp = line.timestamp;
+    }
+    r.complete = false;
+    r.incompleteReason =
+        lineIsIts
+            ? "the kernel printed only the kill line (it rate-limits OOM reports to 10 in 5 s)"
+            : "the kernel printed only kill lines (it rate-limits OOM reports to 10 in 5 s) and their"
+                + " victims were gone before their cgroups could be read; this container's"
+                + " oom_kill counter counted these kills, but which of the lines were its is not"
+                + " known";
+    return assembleAt(
+        r,
+        nowMillis,
+        new Located(share.path(), share.path() == null ? null : Attribution.METHOD_COUNTER));
+  }
+
+  private OomKill assembleAt(OomReport r, long nowMillis, Located at) {
+    boolean loneLine = at != null;
     String taskPath;
     String oomPath;
     Attribution a;
     if (loneLine) {
-      Located at = locateLoneLine(r, procContainer);
       taskPath = at.path();
       oomPath = at.path();
       a = PathAttribution.of(r, at.path(), at.path(), at.method());

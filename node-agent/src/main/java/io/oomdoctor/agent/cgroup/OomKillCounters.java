@@ -120,6 +120,42 @@ public final class OomKillCounters {
     return null;
   }
 
+  /**
+   * Every container whose counter rose past what is accounted, with by how much, largest first;
+   * nothing is accounted (see {@link #account}). Entries of cgroups that are gone are dropped.
+   */
+  public java.util.LinkedHashMap<String, Long> risen() {
+    Set<String> alive = new HashSet<>();
+    java.util.List<Map.Entry<String, Long>> rises = new java.util.ArrayList<>();
+    for (CgroupTree.Entry e : tree.walk()) {
+      if (!CgroupTree.isContainer(e)) {
+        continue;
+      }
+      String path = tree.kernelPath(e.dir());
+      alive.add(path);
+      Long now = tree.reader().oomKills(e.dir());
+      if (now == null) {
+        continue;
+      }
+      long before = accounted.computeIfAbsent(path, p -> 0L);
+      if (now < before) {
+        accounted.put(path, now); // a new cgroup of the same name
+      } else if (now > before) {
+        rises.add(Map.entry(path, now - before));
+      }
+    }
+    accounted.keySet().retainAll(alive);
+    rises.sort(Map.Entry.<String, Long>comparingByValue().reversed());
+    java.util.LinkedHashMap<String, Long> out = new java.util.LinkedHashMap<>();
+    rises.forEach(e -> out.put(e.getKey(), e.getValue()));
+    return out;
+  }
+
+  /** Accounts {@code kills} more kills to the cgroup at {@code kernelPath}. */
+  public void account(String kernelPath, long kills) {
+    accounted.merge(kernelPath, kills, Long::sum);
+  }
+
   /** Cgroups with a baseline (for tests and the memory budget). */
   public int tracked() {
     return accounted.size();

@@ -11,6 +11,8 @@ import io.oomdoctor.model.evidence.OomReport;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -185,5 +187,111 @@ class LoneKillLineAttackTest {
         .isEqualTo(POD + "01");
     assertThat(loneLine().attribution.podUid).isEqualTo(POD + "01");
     assertThat(loneLine().attribution.podUid).isNull();
+  }
+
+  /** The victim line a storm's pool of lone lines starts with. */
+  private OomReport line() {
+    OomReport r = new OomReport();
+    r.kind = OomReport.KIND_CGROUP;
+    r.complete = true;
+    r.pid = ++pid;
+    r.process = "worker";
+    r.uid = 1000L;
+    r.anonRssKb = 9000L;
+    r.seq = (long) pid;
+    r.timestamp = "2026-12-02T10:00:00Z";
+    return r;
+  }
+
+  @Test
+  void severalRisenCountersShareTheLinesByCountAndNameNoVictim() throws IOException {
+    Path a = container("01", 'a', 4);
+    Path b = container("02", 'b', 0);
+    container("03", 'c', 7);
+    start();
+    kills(a, 6); // two kills
+    kills(b, 1); // one kill
+    List<EvidenceAssembler.Share> shares = assembler.apportion(3, Map.of());
+    assertThat(shares)
+        .containsExactly(
+            new EvidenceAssembler.Share(tree.kernelPath(a), 2, false),
+            new EvidenceAssembler.Share(tree.kernelPath(b), 1, false));
+    OomReport first = line();
+    OomKillSpec s = assembler.assembleShare(first, shares.get(0), first.seq, 0).getSpec();
+    assertThat(s.attribution.podUid).isEqualTo(POD + "01");
+    assertThat(s.attribution.method).isEqualTo(Attribution.METHOD_COUNTER);
+    assertThat(s.report.pid).as("which line was a's is not known: no victim is named").isNull();
+    assertThat(s.report.process).isNull();
+    assertThat(s.report.uid).isNull();
+    assertThat(s.report.anonRssKb).isNull();
+    assertThat(s.report.complete).isFalse();
+    assertThat(s.report.incompleteReason).contains("which of the lines were its is not known");
+    assertThat(s.report.timestamp).isEqualTo(first.timestamp);
+    OomKillSpec t = assembler.assembleShare(first, shares.get(1), first.seq + 2, 0).getSpec();
+    assertThat(t.attribution.podUid).isEqualTo(POD + "02");
+    assertThat(t.report.seq).as("a name of its own").isEqualTo(first.seq + 2);
+    assertThat(t.report.pid).isNull();
+    assertThat(assembler.apportion(1, Map.of()))
+        .as("every rise is accounted: the next line is nobody's")
+        .containsExactly(new EvidenceAssembler.Share(null, 1, false));
+  }
+
+  @Test
+  void theOnlyRisenCounterTakesItsLinesWithTheirVictim() throws IOException {
+    Path a = container("01", 'a', 0);
+    container("02", 'b', 0);
+    start();
+    kills(a, 2);
+    List<EvidenceAssembler.Share> shares = assembler.apportion(3, Map.of());
+    assertThat(shares)
+        .containsExactly(
+            new EvidenceAssembler.Share(tree.kernelPath(a), 2, true),
+            new EvidenceAssembler.Share(null, 1, false));
+    OomReport first = line();
+    OomKillSpec s = assembler.assembleShare(first, shares.get(0), first.seq, 0).getSpec();
+    assertThat(s.attribution.podUid).isEqualTo(POD + "01");
+    assertThat(s.report.pid).as("the lines are a's own").isEqualTo(first.pid);
+    assertThat(s.report.process).isEqualTo("worker");
+    OomKillSpec rest = assembler.assembleShare(first, shares.get(1), first.seq + 2, 0).getSpec();
+    assertThat(rest.attribution.podUid).as("a line no counter accounts for").isNull();
+    assertThat(rest.report.pid).isNull();
+  }
+
+  @Test
+  void killsWhoseFullReportsStillWaitAreNotTakenByLoneLines() throws IOException {
+    Path a = container("01", 'a', 0);
+    Path b = container("02", 'b', 0);
+    start();
+    kills(a, 2); // both of a's kills have full reports the agent has read but not yet assembled
+    kills(b, 1);
+    assertThat(assembler.apportion(2, Map.of(tree.kernelPath(a), 2)))
+        .containsExactly(
+            new EvidenceAssembler.Share(tree.kernelPath(b), 1, true),
+            new EvidenceAssembler.Share(null, 1, false));
+  }
+
+  @Test
+  void aRiseLeftOverFromSharingByCountNamesNoVictim() throws IOException {
+    Path a = container("01", 'a', 0);
+    Path b = container("02", 'b', 0);
+    start();
+    kills(a, 2);
+    kills(b, 1);
+    // One line read so far, three kills counted: shared by count, two kills left without lines.
+    assertThat(assembler.apportion(1, Map.of()))
+        .containsExactly(new EvidenceAssembler.Share(tree.kernelPath(a), 1, false));
+    // Two kills left (one of each); then only one counter has a kill left, but that line may be
+    // the other container's.
+    List<EvidenceAssembler.Share> second = assembler.apportion(1, Map.of());
+    List<EvidenceAssembler.Share> third = assembler.apportion(1, Map.of());
+    assertThat(second).hasSize(1);
+    assertThat(third).hasSize(1);
+    assertThat(List.of(second.get(0).path(), third.get(0).path()))
+        .containsExactlyInAnyOrder(tree.kernelPath(a), tree.kernelPath(b));
+    assertThat(third.get(0).sole()).as("a rise left over from sharing by count").isFalse();
+    // Every counted kill has had its line: a new rise of one counter is that container's line.
+    kills(b, 2);
+    assertThat(assembler.apportion(1, Map.of()))
+        .containsExactly(new EvidenceAssembler.Share(tree.kernelPath(b), 1, true));
   }
 }
