@@ -70,6 +70,9 @@ public final class Agent implements AutoCloseable {
   private volatile long handlingSinceNanos;
   private volatile long lastPassEndNanos = System.nanoTime();
 
+  /** Kernel time (µs since boot) of the start: how long kills from then on take is measured. */
+  private volatile long startedUs = Long.MAX_VALUE;
+
   /** Handling one record longer than this means the reader is stuck. */
   static final Duration STUCK = Duration.ofSeconds(60);
 
@@ -141,6 +144,8 @@ public final class Agent implements AutoCloseable {
         config.interval());
     // Kills before now are not ours to attribute to a lone kill line.
     assembler.baseline();
+    double up = KmsgReader.uptimeSeconds(config.procRoot());
+    startedUs = Double.isNaN(up) ? Long.MAX_VALUE : (long) (up * 1_000_000);
     // First pass now, so that a kill right after start already has processes and limits.
     scheduler.execute(this::samplePass);
     long ms = config.interval().toMillis();
@@ -279,11 +284,6 @@ public final class Agent implements AutoCloseable {
     int kills() {
       return cursorKeys.size();
     }
-
-    /** Lone kill lines whose victims' cgroups are not known. */
-    boolean unlocated() {
-      return procContainer == null && EvidenceAssembler.loneLine(first);
-    }
   }
 
   /**
@@ -385,7 +385,7 @@ public final class Agent implements AutoCloseable {
         if (w.coalesce != null) {
           open.remove(w.coalesce, w);
         }
-        if (w.unlocated()) {
+        if (EvidenceAssembler.loneLine(w.first)) {
           // Kills whose full reports still wait are their containers' own, not these lines'.
           pending = new java.util.HashMap<>();
           for (Waiting other : waiting.values()) {
@@ -397,10 +397,16 @@ public final class Agent implements AutoCloseable {
       }
       assemblingSinceNanos = System.nanoTime();
       try {
-        if (pending != null) {
-          assembleUnlocated(w, pending);
+        if (pending == null) {
+          assembleOne(w, null);
         } else {
-          assembleOne(w);
+          String path = w.procContainer == null ? null : assembler.takeProc(w.procContainer);
+          if (path != null) {
+            assembleOne(w, path);
+          } else {
+            // No /proc, or its container's counter did not rise for it: shared by the counters.
+            assembleUnlocated(w, pending);
+          }
         }
       } finally {
         assemblingSinceNanos = 0;
@@ -408,10 +414,17 @@ public final class Agent implements AutoCloseable {
     }
   }
 
-  private void assembleOne(Waiting w) {
+  /**
+   * @param located for a lone kill line, its container as {@link EvidenceAssembler#takeProc} found
+   *     it
+   */
+  private void assembleOne(Waiting w, String located) {
     OomKill kill;
     try {
-      kill = assembler.assemble(w.first, clock.millis(), w.procContainer);
+      kill =
+          located != null
+              ? assembler.assembleLocated(w.first, located, clock.millis())
+              : assembler.assemble(w.first, clock.millis());
     } catch (RuntimeException e) {
       // Evidence beyond the kernel report is a bonus; never lose the kill over it.
       LOG.warn(
@@ -501,11 +514,15 @@ public final class Agent implements AutoCloseable {
         Boolean.TRUE.equals(r.complete) ? "" : " (incomplete: " + r.incompleteReason + ")",
         w.kills() > 1 ? " and " + (w.kills() - 1) + " more kills of it" : "");
     List<Long> keys = w.cursorKeys;
+    Long killUs = r.kernelTimeUs;
     exporter.export(
         kill,
         () -> {
           keys.forEach(undelivered::remove);
           advanceSafeSeq();
+          if (killUs != null && bootEpochMillis > 0 && killUs >= startedUs) {
+            metrics.delivered((clock.millis() - bootEpochMillis - killUs / 1000) / 1000.0);
+          }
         });
   }
 

@@ -127,6 +127,28 @@ public final class EvidenceAssembler {
   }
 
   /**
+   * The kernel path of the container cgroup a lone kill line's victim was in, as its /proc read it
+   * ({@link #procContainer}), with one kill accounted to it, when its oom_kill counter rose past
+   * what is accounted; null when it did not (a reused PID, or a rise already given to other lines):
+   * then the line is not located.
+   */
+  public String takeProc(String procContainer) {
+    String path =
+        procContainer == null || counters == null ? null : counters.kernelPathOf(procContainer);
+    return path != null && counters.take(path) ? path : null;
+  }
+
+  /** The OomKill of a lone kill line whose container {@link #takeProc} found. */
+  public OomKill assembleLocated(OomReport r, String path, long nowMillis) {
+    r.complete = false;
+    r.incompleteReason = LONE_LINE;
+    return assembleAt(r, nowMillis, new Located(path, Attribution.METHOD_PROC));
+  }
+
+  private static final String LONE_LINE =
+      "the kernel printed only the kill line (it rate-limits OOM reports to 10 in 5 s)";
+
+  /**
    * One container's share of lone kill lines whose victims were gone before their cgroups could be
    * read: {@code kills} of them are the kills its oom_kill counter counted ({@code path} null: the
    * lines no counter accounts for). {@code sole}: it was the only container whose counter rose, so
@@ -201,7 +223,7 @@ public final class EvidenceAssembler {
     r.complete = false;
     r.incompleteReason =
         lineIsIts
-            ? "the kernel printed only the kill line (it rate-limits OOM reports to 10 in 5 s)"
+            ? LONE_LINE
             : "the kernel printed only kill lines (it rate-limits OOM reports to 10 in 5 s) and their"
                 + " victims were gone before their cgroups could be read; this container's"
                 + " oom_kill counter counted these kills, but which of the lines were its is not"
@@ -352,8 +374,7 @@ public final class EvidenceAssembler {
       method = path == null ? null : Attribution.METHOD_COUNTER;
     }
     r.complete = false;
-    r.incompleteReason =
-        "the kernel printed only the kill line (it rate-limits OOM reports to 10 in 5 s)";
+    r.incompleteReason = LONE_LINE;
     return new Located(path, method);
   }
 

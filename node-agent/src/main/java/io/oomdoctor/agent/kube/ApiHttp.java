@@ -23,8 +23,9 @@ import javax.net.ssl.SSLSocket;
 
 /**
  * HTTP/1.1 to the API server over a plain or TLS socket: connections (TLS, host name checked,
- * deadlines), one request per connection, and the opening of the two kinds of watch stream — a
- * {@link WebSocketStream} or an {@link EventStream}. The wire format itself is {@link HttpFraming}.
+ * deadlines), up to two connections kept for the next request, and the opening of the two kinds of
+ * watch stream — a {@link WebSocketStream} or an {@link EventStream}. The wire format itself is
+ * {@link HttpFraming}.
  *
  * <p>The agent makes three kinds of call — create an OomKill, list its node's pods, watch them — so
  * it speaks this much HTTP itself: the JDK's HTTP client loads some 400 classes and three threads
@@ -70,33 +71,96 @@ final class ApiHttp {
             return t;
           });
 
+  /** Idle connections kept for the next request, at most (the exporter's and the pod list's). */
+  static final int MAX_IDLE = 2;
+
+  /** An idle connection older than this is closed rather than used (servers close idle ones). */
+  static final long IDLE_MS = 30_000;
+
+  /** Connections kept open after a request, newest first, with the time they became idle. */
+  private final java.util.Deque<Idle> idle = new java.util.ArrayDeque<>(MAX_IDLE);
+
+  private record Idle(Connection connection, InputStream in, long sinceMs) {}
+
   /**
    * Sends one request and reads the whole response, within {@code timeoutMs} for each read and
    * twice that for the whole exchange: a server that trickles its answer cannot hold the caller.
+   * The connection is kept for the next request when the answer allows (HTTP/1.1 keep-alive: no TLS
+   * handshake per OomKill under a storm); a kept connection that the server closed meanwhile is
+   * replaced by a new one, once, before any answer was read (every request the agent sends is safe
+   * to repeat: a create is refused as a duplicate by name).
    */
   KubeConnection.Response exchange(
       String method, String path, String authorization, String jsonBody, int timeoutMs)
       throws IOException {
-    Connection c = connect(timeoutMs);
-    long deadlineMs = 2L * timeoutMs;
-    ScheduledFuture<?> guard = DEADLINES.schedule(c::drop, deadlineMs, TimeUnit.MILLISECONDS);
-    try {
-      return exchange(c, method, path, authorization, jsonBody);
-    } catch (IOException e) {
-      if (guard.isDone()) {
-        throw new SocketTimeoutException(
-            method + " " + path + ": no whole answer within " + deadlineMs + " ms");
+    Idle kept = takeIdle();
+    if (kept != null) {
+      try {
+        kept.connection().socket().setSoTimeout(timeoutMs);
+        return exchange(
+            kept.connection(), kept.in(), method, path, authorization, jsonBody, timeoutMs);
+      } catch (StaleConnection e) {
+        // closed by the server while idle: a new connection below
       }
-      throw e;
-    } finally {
-      guard.cancel(false);
+    }
+    Connection c = connect(timeoutMs);
+    try {
+      return exchange(
+          c,
+          new BufferedInputStream(c.socket().getInputStream(), 8192),
+          method,
+          path,
+          authorization,
+          jsonBody,
+          timeoutMs);
+    } catch (StaleConnection e) {
+      throw (IOException) e.getCause(); // a new connection: nothing to retry
+    }
+  }
+
+  /** A kept connection that gave no answer at all: the server had closed it. */
+  private static final class StaleConnection extends IOException {
+    StaleConnection(IOException cause) {
+      super(cause);
+    }
+  }
+
+  private Idle takeIdle() {
+    long now = System.currentTimeMillis();
+    synchronized (idle) {
+      Idle i;
+      while ((i = idle.pollFirst()) != null) {
+        if (now - i.sinceMs() < IDLE_MS && !i.connection().socket().isClosed()) {
+          return i;
+        }
+        i.connection().drop();
+      }
+      return null;
+    }
+  }
+
+  private void keep(Connection c, InputStream in) {
+    synchronized (idle) {
+      idle.addFirst(new Idle(c, in, System.currentTimeMillis()));
+      while (idle.size() > MAX_IDLE) {
+        idle.pollLast().connection().drop();
+      }
     }
   }
 
   private KubeConnection.Response exchange(
-      Connection c, String method, String path, String authorization, String jsonBody)
+      Connection c,
+      InputStream in,
+      String method,
+      String path,
+      String authorization,
+      String jsonBody,
+      int timeoutMs)
       throws IOException {
-    try (Socket s = c.socket()) {
+    long deadlineMs = 2L * timeoutMs;
+    ScheduledFuture<?> guard = DEADLINES.schedule(c::drop, deadlineMs, TimeUnit.MILLISECONDS);
+    boolean reusable = false;
+    try {
       byte[] body = jsonBody == null ? null : jsonBody.getBytes(StandardCharsets.UTF_8);
       StringBuilder head = requestHead(method, path, authorization);
       head.append("Accept: application/json\r\n");
@@ -106,18 +170,49 @@ final class ApiHttp {
       } else if (!method.equals("GET")) {
         head.append("Content-Length: 0\r\n");
       }
-      head.append("Connection: close\r\n\r\n");
-      OutputStream out = s.getOutputStream();
-      out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
-      if (body != null) {
-        out.write(body);
+      head.append("\r\n");
+      int status;
+      try {
+        OutputStream out = c.socket().getOutputStream();
+        out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
+        if (body != null) {
+          out.write(body);
+        }
+        out.flush();
+        in.mark(1);
+        if (in.read() < 0) {
+          throw new java.io.EOFException("the server closed the connection without answering");
+        }
+        in.reset();
+      } catch (SocketTimeoutException e) {
+        throw e; // a slow server, not a closed connection
+      } catch (IOException e) {
+        if (guard.isDone()) {
+          throw e;
+        }
+        throw new StaleConnection(e);
       }
-      out.flush();
-      InputStream in = new BufferedInputStream(s.getInputStream(), 8192);
-      int status = HttpFraming.statusLine(in);
+      status = HttpFraming.statusLine(in);
       Map<String, String> headers = HttpFraming.headers(in);
-      return new KubeConnection.Response(
-          status, new String(HttpFraming.body(in, headers), StandardCharsets.UTF_8));
+      byte[] answer = HttpFraming.body(in, headers);
+      String connection = headers.getOrDefault("connection", "").toLowerCase(java.util.Locale.ROOT);
+      reusable =
+          !connection.contains("close")
+              && (headers.containsKey("content-length") || HttpFraming.isChunked(headers));
+      return new KubeConnection.Response(status, new String(answer, StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      if (guard.isDone()) {
+        throw new SocketTimeoutException(
+            method + " " + path + ": no whole answer within " + deadlineMs + " ms");
+      }
+      throw e;
+    } finally {
+      boolean fired = !guard.cancel(false);
+      if (reusable && !fired) {
+        keep(c, in);
+      } else {
+        c.drop();
+      }
     }
   }
 

@@ -22,9 +22,46 @@ public final class AgentMetrics {
   private final Map<String, Family> counters = new ConcurrentHashMap<>();
   private final Map<String, Supplier<Number>> gauges = new ConcurrentHashMap<>();
   private final Map<String, String> gaugeHelp = new ConcurrentHashMap<>();
-  private final DoubleAdder samplingSeconds = new DoubleAdder();
-  private final AtomicLong samplingCount = new AtomicLong();
-  private volatile double samplingMax;
+
+  /** Count, sum and largest of a duration, written as a Prometheus summary and a _max gauge. */
+  private static final class Summary {
+    final String name;
+    final String help;
+    final DoubleAdder sum = new DoubleAdder();
+    final AtomicLong count = new AtomicLong();
+    volatile double max;
+
+    Summary(String name, String help) {
+      this.name = name;
+      this.help = help;
+    }
+
+    void observe(double seconds) {
+      sum.add(seconds);
+      count.incrementAndGet();
+      if (seconds > max) {
+        max = seconds;
+      }
+    }
+
+    void write(StringBuilder sb) {
+      head(sb, name, "summary", help);
+      sb.append(name).append("_count ").append(count.get()).append('\n');
+      sb.append(name).append("_sum ").append(num(sum.sum())).append('\n');
+      head(sb, name + "_max", "gauge", "Largest so far");
+      sb.append(name).append("_max ").append(num(max)).append('\n');
+    }
+  }
+
+  private final Summary sampling =
+      new Summary(
+          "oomdoctor_agent_sampling_duration_seconds",
+          "Time of one sampling pass over all pod and container cgroups");
+  private final Summary delivery =
+      new Summary(
+          "oomdoctor_agent_kill_delivery_seconds",
+          "From the kernel's kill to its OomKill written (or printed), for the first kill each"
+              + " OomKill stands for");
   private final AtomicLong containersSampled = new AtomicLong();
 
   public AgentMetrics() {
@@ -148,13 +185,13 @@ public final class AgentMetrics {
   }
 
   public void sampled(Duration took, int cgroups) {
-    double s = took.toNanos() / 1e9;
-    samplingSeconds.add(s);
-    samplingCount.incrementAndGet();
-    if (s > samplingMax) {
-      samplingMax = s;
-    }
+    sampling.observe(took.toNanos() / 1e9);
     containersSampled.set(cgroups);
+  }
+
+  /** A kill's OomKill was delivered {@code seconds} after the kernel killed. */
+  public void delivered(double seconds) {
+    delivery.observe(Math.max(0, seconds));
   }
 
   public void gauge(String name, String description, Supplier<Number> value) {
@@ -186,8 +223,11 @@ public final class AgentMetrics {
                         out.put(
                             prom(name) + "_total" + (l.isEmpty() ? "" : "{" + l + "}"), v.sum())));
     gauges.forEach((name, g) -> out.put(prom(name), value(g)));
-    out.put("oomdoctor_agent_sampling_duration_seconds_count", (double) samplingCount.get());
-    out.put("oomdoctor_agent_sampling_duration_seconds_sum", samplingSeconds.sum());
+    for (Summary m : new Summary[] {sampling, delivery}) {
+      out.put(m.name + "_count", (double) m.count.get());
+      out.put(m.name + "_sum", m.sum.sum());
+      out.put(m.name + "_max", m.max);
+    }
     return out;
   }
 
@@ -214,12 +254,8 @@ public final class AgentMetrics {
               head(sb, prom(name), "gauge", gaugeHelp.get(name));
               sb.append(prom(name)).append(' ').append(num(value(g))).append('\n');
             });
-    String t = "oomdoctor_agent_sampling_duration_seconds";
-    head(sb, t, "summary", "Time of one sampling pass over all pod and container cgroups");
-    sb.append(t).append("_count ").append(samplingCount.get()).append('\n');
-    sb.append(t).append("_sum ").append(num(samplingSeconds.sum())).append('\n');
-    head(sb, t + "_max", "gauge", "Longest sampling pass so far");
-    sb.append(t).append("_max ").append(num(samplingMax)).append('\n');
+    sampling.write(sb);
+    delivery.write(sb);
     return sb.toString();
   }
 
