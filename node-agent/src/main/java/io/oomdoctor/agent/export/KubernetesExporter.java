@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -19,7 +20,9 @@ import org.slf4j.LoggerFactory;
  * client has): the first kills of a storm go out at once, the rest at the rate. While a container's
  * kill waits its turn, further kills of that container are counted into it ({@code spec.repeats}:
  * how many, first and last time, PIDs) rather than queued, so that an OOM storm gives one OomKill
- * per container and rate interval, and every kill is still counted.
+ * per container and rate interval, and every kill is still counted. The first kill of a container
+ * not reported in the last ten minutes goes ahead of the others (earliest kill first), so that the
+ * first kill of a storm is not queued behind its repeats.
  *
  * <p>One worker drains a queue bounded in kills and in bytes into an {@link OomKillWriter} (the API
  * server's is {@link ApiOomKillWriter}); while the writer fails, the head is retried with
@@ -37,6 +40,8 @@ public final class KubernetesExporter implements Exporter {
     final String key;
     final long bytes;
     final List<Runnable> delivered = new ArrayList<>(1);
+    boolean first;
+    long order;
 
     Item(OomKill kill, String key, long bytes, Runnable delivered) {
       this.kill = kill;
@@ -68,6 +73,24 @@ public final class KubernetesExporter implements Exporter {
 
   private final Object lock = new Object();
   private final ArrayDeque<Item> queue = new ArrayDeque<>(); // guarded by lock
+
+  /**
+   * The first kill of a container not reported for {@link #RECENT}: ahead of the queue, earliest
+   * kill first, so that the first kill of a storm reaches its Pod while the rest wait their turn.
+   * Guarded by lock.
+   */
+  private final java.util.PriorityQueue<Item> firsts =
+      new java.util.PriorityQueue<>(
+          java.util.Comparator.comparingLong(KubernetesExporter::killTime)
+              .thenComparingLong(i -> i.order));
+
+  private long queued; // guarded by lock: the order items came in
+
+  /** Containers (by key) written to lately, with when; at most {@link #MAX_RECENT}. */
+  private final LinkedHashMap<String, Long> recent = new LinkedHashMap<>(64, 0.75f, true);
+
+  static final long RECENT = java.util.concurrent.TimeUnit.MINUTES.toNanos(10);
+  static final int MAX_RECENT = 1024;
   private final Map<String, Item> waiting = new HashMap<>(); // by container; guarded by lock
   private long queuedBytes; // guarded by lock
   private int pendingKills; // guarded by lock
@@ -165,19 +188,22 @@ public final class KubernetesExporter implements Exporter {
         return;
       }
       long bytes = Json.body(kill).length();
-      if (queue.size() >= capacity || queuedBytes + bytes > maxQueuedBytes) {
+      if (queue.size() + firsts.size() >= capacity || queuedBytes + bytes > maxQueuedBytes) {
         metrics.exportDropped(AgentMetrics.DROPPED_QUEUE_FULL);
         LOG.error(
             "Export queue full ({} OomKills, {} bytes waiting): dropped OomKill {} of pod {}; the"
                 + " API server has been failing for a while",
-            queue.size(),
+            queue.size() + firsts.size(),
             queuedBytes,
             kill.getMetadata().getName(),
             kill.getSpec().pod == null ? "-" : kill.getSpec().pod.name);
         dropped = true;
       } else {
         Item item = new Item(kill, key, bytes, delivered);
-        queue.addLast(item);
+        Long last = recent.get(key);
+        item.first = last == null || System.nanoTime() - last > RECENT;
+        item.order = queued++;
+        (item.first ? firsts : queue).add(item);
         waiting.put(key, item);
         queuedBytes += bytes;
         pendingKills++;
@@ -256,7 +282,7 @@ public final class KubernetesExporter implements Exporter {
   /** The next OomKill to create, once one is queued and the rate allows; null when closed. */
   private Item next() throws InterruptedException {
     synchronized (lock) {
-      while (queue.isEmpty()) {
+      while (queue.isEmpty() && firsts.isEmpty()) {
         if (closed) {
           return null;
         }
@@ -270,7 +296,7 @@ public final class KubernetesExporter implements Exporter {
       Thread.sleep(Math.max(1, rate.millisToNext()));
     }
     synchronized (lock) {
-      Item item = queue.pollFirst();
+      Item item = firsts.isEmpty() ? queue.pollFirst() : firsts.poll();
       if (item != null) {
         waiting.remove(item.key, item);
       }
@@ -344,6 +370,10 @@ public final class KubernetesExporter implements Exporter {
       synchronized (lock) {
         queuedBytes -= item.bytes;
         pendingKills -= item.delivered.size();
+        recent.put(item.key, System.nanoTime());
+        if (recent.size() > MAX_RECENT) {
+          recent.remove(recent.keySet().iterator().next()); // the least recently written
+        }
       }
       backoff = initialBackoff.toMillis();
       item.delivered.forEach(Runnable::run);
@@ -352,8 +382,20 @@ public final class KubernetesExporter implements Exporter {
 
   private void requeue(Item item) {
     synchronized (lock) {
-      queue.addFirst(item);
+      if (item.first) {
+        firsts.add(item);
+      } else {
+        queue.addFirst(item);
+      }
     }
+  }
+
+  /** The kernel time of an item's kill (µs since boot); unknown ones last. */
+  private static long killTime(Item item) {
+    OomKillSpec s = item.kill.getSpec();
+    return s.report == null || s.report.kernelTimeUs == null
+        ? Long.MAX_VALUE
+        : s.report.kernelTimeUs;
   }
 
   @Override

@@ -374,4 +374,52 @@ class KubernetesExporterTest {
       assertThat(more.getSpec().repeats.pids).containsExactly(4100, 4101);
     }
   }
+
+  /** Creates OomKills only when let, and records the order they came in. */
+  static final class GatedWriter implements OomKillWriter {
+    final java.util.concurrent.Semaphore permits = new java.util.concurrent.Semaphore(0);
+    final List<String> written = new CopyOnWriteArrayList<>();
+
+    @Override
+    public Outcome write(OomKill kill) throws InterruptedException {
+      permits.acquire();
+      written.add(kill.getSpec().report.process);
+      return new Written("created");
+    }
+  }
+
+  static OomKill killAt(long seq, long kernelTimeUs, String process) {
+    OomKill k = kill(seq, "shop");
+    k.getSpec().report.kernelTimeUs = kernelTimeUs;
+    k.getSpec().report.process = process;
+    return k;
+  }
+
+  @Test
+  void theFirstKillOfAContainerGoesAheadOfRepeatsEarliestKillFirst() throws Exception {
+    GatedWriter writer = new GatedWriter();
+    AtomicInteger delivered = new AtomicInteger();
+    try (KubernetesExporter exporter =
+        new KubernetesExporter(
+            writer, "oomdoctor-system", 100, 1 << 20, 1000, 1000, FAST, FAST, new AgentMetrics())) {
+      // Container 1 was reported a moment ago.
+      exporter.export(killAt(1, 1_000, "one-earlier"), delivered::incrementAndGet);
+      writer.permits.release();
+      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> delivered.get() == 1);
+      // The worker now waits at the writer with the next item in hand: a kill of container 9.
+      exporter.export(killAt(9, 2_000, "nine"), delivered::incrementAndGet);
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> writer.permits.hasQueuedThreads());
+      // A storm: container 1 again (a repeat), then two containers never reported, the one
+      // killed earlier read later (its full report took longer to read than the other's line).
+      exporter.export(killAt(1, 3_000, "one-again"), delivered::incrementAndGet);
+      exporter.export(killAt(3, 5_000, "three"), delivered::incrementAndGet);
+      exporter.export(killAt(2, 4_000, "two"), delivered::incrementAndGet);
+      writer.permits.release(4);
+      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> delivered.get() == 5);
+      assertThat(writer.written)
+          .containsExactly("one-earlier", "nine", "two", "three", "one-again");
+    }
+  }
 }
