@@ -376,19 +376,8 @@ public final class AgentFootprint {
       System.out.printf(
           "storm: %d kills a minute in %d containers (%d each)%n",
           perContainer * CONTAINERS, CONTAINERS, perContainer);
-      for (Path dir : s.cgroups.values()) {
-        s.processes.add(
-            sandbox.start(
-                dir,
-                List.of(
-                    RealKernel.memhog().toString(),
-                    "--storm-per-min",
-                    Integer.toString(perContainer),
-                    "--step-mb",
-                    "16")));
-      }
-      s.startNanos = System.nanoTime(); // the storm starts now, not at its pods' creation
-      // The first kill's latency: from the kernel's time of the kill (in its report) to the
+      // Watching before the storm starts (a watch opened later would list the first OomKills
+      // late). The first kill's latency: from the kernel's time of the kill (in its report) to the
       // OomKill reaching a watch of the API server.
       s.watch =
           client
@@ -421,6 +410,18 @@ public final class AgentFootprint {
                     @Override
                     public void onClose(io.fabric8.kubernetes.client.WatcherException e) {}
                   });
+      for (Path dir : s.cgroups.values()) {
+        s.processes.add(
+            sandbox.start(
+                dir,
+                List.of(
+                    RealKernel.memhog().toString(),
+                    "--storm-per-min",
+                    Integer.toString(perContainer),
+                    "--step-mb",
+                    "16")));
+      }
+      s.startNanos = System.nanoTime(); // the storm starts now, not at its pods' creation
       return s;
     }
 

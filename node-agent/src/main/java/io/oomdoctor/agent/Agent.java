@@ -64,6 +64,11 @@ public final class Agent implements AutoCloseable {
   private volatile long reportStartSeq = -1;
 
   private volatile long lastRecordSeq = -1;
+
+  /** Kernel time (µs since boot) of the last record read, and when it was read. */
+  private volatile long lastRecordUs = -1;
+
+  private volatile long lastRecordNanos;
   private volatile long safeSeq = -1;
   private volatile long storedSeq = -1;
   private volatile boolean readerRunning;
@@ -243,6 +248,8 @@ public final class Agent implements AutoCloseable {
     Long start = parser.reportStartSeq();
     reportStartSeq = start == null ? -1 : start;
     lastRecordSeq = r.seq();
+    lastRecordUs = r.usec();
+    lastRecordNanos = System.nanoTime();
     advanceSafeSeq();
   }
 
@@ -386,13 +393,7 @@ public final class Agent implements AutoCloseable {
           open.remove(w.coalesce, w);
         }
         if (EvidenceAssembler.loneLine(w.first)) {
-          // Kills whose full reports still wait are their containers' own, not these lines'.
-          pending = new java.util.HashMap<>();
-          for (Waiting other : waiting.values()) {
-            if (!EvidenceAssembler.loneLine(other.first) && other.first.taskMemcg != null) {
-              pending.merge(other.first.taskMemcg, other.kills(), Integer::sum);
-            }
-          }
+          pending = pendingFullReportsLocked();
         }
       }
       assemblingSinceNanos = System.nanoTime();
@@ -410,6 +411,45 @@ public final class Agent implements AutoCloseable {
         }
       } finally {
         assemblingSinceNanos = 0;
+      }
+    }
+  }
+
+  /** Kills whose full reports wait to be assembled, by cgroup: their containers' own. */
+  private Map<String, Integer> pendingFullReports() {
+    synchronized (waitingLock) {
+      return pendingFullReportsLocked();
+    }
+  }
+
+  private Map<String, Integer> pendingFullReportsLocked() {
+    Map<String, Integer> pending = new java.util.HashMap<>();
+    for (Waiting other : waiting.values()) {
+      if (!EvidenceAssembler.loneLine(other.first) && other.first.taskMemcg != null) {
+        pending.merge(other.first.taskMemcg, other.kills(), Integer::sum);
+      }
+    }
+    return pending;
+  }
+
+  /** Longest the sharing of lone lines waits for the reader. */
+  static final long READER_WAIT_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+  /**
+   * Waits until the reader has read a record from at or after kernel time {@code us}, has read
+   * nothing for 50 ms (it has read all there is), or a second has passed.
+   */
+  private void awaitReaderPast(long us) {
+    long start = System.nanoTime();
+    while (lastRecordUs < us
+        && System.nanoTime() - start < READER_WAIT_NANOS
+        && (handlingSinceNanos != 0 || System.nanoTime() - lastRecordNanos < 50_000_000L)
+        && started.get()) {
+      try {
+        Thread.sleep(2);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
       }
     }
   }
@@ -454,7 +494,16 @@ public final class Agent implements AutoCloseable {
   private void assembleUnlocated(Waiting w, Map<String, Integer> pending) {
     List<EvidenceAssembler.Share> shares;
     try {
-      shares = assembler.apportion(w.kills(), pending);
+      // The counters count a kill before the kernel prints its line, and the reader may be
+      // behind: the rises are read first, and shared out once every kill in them has been read
+      // (its full report then waits among the pending ones, its own and not these lines').
+      double up = KmsgReader.uptimeSeconds(config.procRoot());
+      Map<String, Long> risen = assembler.risen();
+      if (!Double.isNaN(up)) {
+        awaitReaderPast((long) (up * 1_000_000) + 10_000);
+        pending = pendingFullReports();
+      }
+      shares = assembler.apportion(w.kills(), pending, risen);
     } catch (RuntimeException e) {
       LOG.warn("Cannot read the containers' oom_kill counters: {}", e.toString());
       shares = List.of(new EvidenceAssembler.Share(null, w.kills(), false));
@@ -499,7 +548,7 @@ public final class Agent implements AutoCloseable {
       metrics.killSeen(r.kind, scope, Boolean.TRUE.equals(r.complete));
     }
     LOG.info(
-        "OOM kill: pid {} ({}) {} limit {} scope {} pod {} container {}{}{}",
+        "OOM kill: pid {} ({}) {} limit {} scope {} pod {} container {}{}{}{}",
         r.pid,
         Text.printable(r.process),
         r.kind,
@@ -512,7 +561,12 @@ public final class Agent implements AutoCloseable {
             ? a == null ? null : a.containerId
             : kill.getSpec().pod.container,
         Boolean.TRUE.equals(r.complete) ? "" : " (incomplete: " + r.incompleteReason + ")",
-        w.kills() > 1 ? " and " + (w.kills() - 1) + " more kills of it" : "");
+        w.kills() > 1 ? " and " + (w.kills() - 1) + " more kills of it" : "",
+        r.kernelTimeUs != null && bootEpochMillis > 0 && r.kernelTimeUs >= startedUs
+            ? "; "
+                + (clock.millis() - bootEpochMillis - r.kernelTimeUs / 1000)
+                + " ms after the kill"
+            : "");
     List<Long> keys = w.cursorKeys;
     Long killUs = r.kernelTimeUs;
     exporter.export(

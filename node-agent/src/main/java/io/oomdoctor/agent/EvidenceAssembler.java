@@ -169,10 +169,26 @@ public final class EvidenceAssembler {
    * not known. Lines left over stay unattributed.
    */
   public List<Share> apportion(int lines, Map<String, Integer> pending) {
+    return apportion(lines, pending, risen());
+  }
+
+  /**
+   * Every container whose oom_kill counter rose past what is accounted, by how much, largest first
+   * (nothing accounted): what {@link #apportion(int, Map, Map)} shares out.
+   */
+  public Map<String, Long> risen() {
+    return counters == null ? new LinkedHashMap<>() : counters.risen();
+  }
+
+  /**
+   * As {@link #apportion(int, Map)}, against the rises {@link #risen()} read earlier — before the
+   * lines of every kill in them had been read, so that the kills whose full reports came since are
+   * among {@code pending}.
+   */
+  public List<Share> apportion(int lines, Map<String, Integer> pending, Map<String, Long> risen) {
     List<Share> out = new ArrayList<>();
     int left = lines;
     if (counters != null) {
-      Map<String, Long> risen = counters.risen();
       for (var p : pending.entrySet()) {
         String container = CgroupPaths.containerPath(p.getKey());
         String key = container == null ? null : counters.kernelPathOf(container);
