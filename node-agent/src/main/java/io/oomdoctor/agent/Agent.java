@@ -288,8 +288,14 @@ public final class Agent implements AutoCloseable {
       cursorKeys.add(cursorKey);
     }
 
+    /** The reader has read past the time the rest of an oom.group kill would be printed. */
+    boolean settled;
+
+    /** Kill lines of a victim already counted (an oom.group kill's first victim again). */
+    int duplicates;
+
     int kills() {
-      return cursorKeys.size();
+      return cursorKeys.size() - duplicates;
     }
   }
 
@@ -320,12 +326,24 @@ public final class Agent implements AutoCloseable {
     String container =
         lone
             ? (proc == null ? "lone:unknown" : proc)
-            : r.taskMemcg != null ? r.taskMemcg : r.memcgStatsPath;
+            : r.taskMemcg != null
+                ? r.taskMemcg
+                : r.memcgStatsPath != null ? r.memcgStatsPath : r.oomGroup;
     String coalesce = container == null ? null : (r.kind == null ? "" : r.kind) + "|" + container;
     boolean bare = false;
     synchronized (waitingLock) {
       Waiting same = coalesce == null ? null : open.get(coalesce);
       if (same != null && same.kills() < MAX_FOLDED) {
+        if (r.oomGroup != null) {
+          // The rest of an oom.group kill: one event with all its victims. The kernel kills the
+          // first victim again as a member of its group (and counts it again).
+          same.first.oomGroup = r.oomGroup;
+          if (java.util.Objects.equals(r.pid, same.first.pid)) {
+            same.cursorKeys.add(key);
+            same.duplicates++;
+            return;
+          }
+        }
         same.fold(r, key);
         return;
       }
@@ -386,9 +404,16 @@ public final class Agent implements AutoCloseable {
             return;
           }
         }
-        var it = waiting.values().iterator();
-        w = it.next();
-        it.remove();
+        w = waiting.values().iterator().next();
+      }
+      if (!w.settled && !EvidenceAssembler.loneLine(w.first) && w.first.kernelTimeUs != null) {
+        // The kernel kills the rest of an oom.group right after the first victim: their lines
+        // fold into this one while the reader reads past them.
+        awaitReaderPast(w.first.kernelTimeUs + GROUP_SETTLE_US);
+        w.settled = true;
+      }
+      synchronized (waitingLock) {
+        waiting.remove(w.cursorKeys.get(0), w);
         if (w.coalesce != null) {
           open.remove(w.coalesce, w);
         }
@@ -432,6 +457,9 @@ public final class Agent implements AutoCloseable {
     return pending;
   }
 
+  /** How long after a kill the kernel prints the rest of its oom.group (kernel time, µs). */
+  static final long GROUP_SETTLE_US = 100_000;
+
   /** Longest the sharing of lone lines waits for the reader. */
   static final long READER_WAIT_NANOS = TimeUnit.SECONDS.toNanos(1);
 
@@ -471,15 +499,16 @@ public final class Agent implements AutoCloseable {
           "Could not gather all evidence for the kill of pid {}: {}", w.first.pid, e.toString());
       kill = bareKill(w.first);
     }
-    if (w.repeats != null) {
+    if (w.repeats != null || w.duplicates > 0) {
       kill.getSpec().repeats = w.repeats;
       Attribution a = kill.getSpec().attribution;
-      String path = kill.getSpec().report == null ? null : kill.getSpec().report.taskMemcg;
+      OomReport rep = kill.getSpec().report;
+      String path = rep == null ? null : rep.taskMemcg != null ? rep.taskMemcg : rep.oomGroup;
       if (path == null && a != null && Attribution.METHOD_PROC.equals(a.method)) {
         path = w.procContainer;
       }
       try {
-        assembler.accountFolded(path, w.kills() - 1);
+        assembler.accountFolded(path, w.kills() - 1 + w.duplicates);
       } catch (RuntimeException e) {
         LOG.debug("Cannot account folded kills: {}", e.toString());
       }

@@ -103,6 +103,7 @@ public final class EvidenceAssembler {
     return r.taskMemcg == null
         && r.oomMemcg == null
         && r.memcgStatsPath == null
+        && r.oomGroup == null
         && r.pid != null
         && !OomReport.KIND_GLOBAL.equals(r.kind);
   }
@@ -260,9 +261,9 @@ public final class EvidenceAssembler {
       oomPath = at.path();
       a = PathAttribution.of(r, at.path(), at.path(), at.method());
     } else {
-      taskPath = r.taskMemcg != null ? r.taskMemcg : r.memcgStatsPath;
-      oomPath = r.oomMemcg != null ? r.oomMemcg : r.memcgStatsPath;
-      a = PathAttribution.of(r);
+      taskPath = firstOf(r.taskMemcg, r.memcgStatsPath, r.oomGroup);
+      oomPath = firstOf(r.oomMemcg, r.memcgStatsPath, r.oomGroup);
+      a = PathAttribution.of(r, taskPath, oomPath, Attribution.METHOD_REPORT_PATH);
     }
     if (a.podUid == null && a.containerId != null) {
       // cri-dockerd with a path that names no pod: Docker's io.kubernetes.* labels do
@@ -304,7 +305,12 @@ public final class EvidenceAssembler {
       }
     }
     if (sampler != null && taskPath != null) {
-      long killSec = killEpochSec(r, nowMillis);
+      long killMillis = killEpochMillis(r, nowMillis);
+      long killSec = killMillis / 1000;
+      long pass = sampler.lastPassMillis();
+      // Samples are kept by the second: one of a pass that began after the kill, in its second,
+      // shows the emptied cgroup and must not count as the container's last sample.
+      long trendUntil = pass > killMillis && pass / 1000 == killSec ? killSec - 1 : killSec;
       String trendPath = oomPath != null && !"node".equals(a.limitScope) ? oomPath : taskPath;
       // A pod's cgroup outlives its containers' restarts: its trend counts from the killed
       // container's start.
@@ -317,9 +323,9 @@ public final class EvidenceAssembler {
         // own, not the history of the containers before it.
         since = podLastSeen;
       }
-      spec.trend = sampler.trend(trendPath, killSec, since);
+      spec.trend = sampler.trend(trendPath, trendUntil, since);
       if (spec.trend == null && !Objects.equals(trendPath, taskPath)) {
-        spec.trend = sampler.trend(taskPath, killSec);
+        spec.trend = sampler.trend(taskPath, trendUntil);
       }
       if (neverSeen) {
         // Killed before the sampler's first look at it: younger than one pass.
@@ -355,6 +361,15 @@ public final class EvidenceAssembler {
     kill.setMetadata(meta);
     kill.setSpec(spec);
     return kill;
+  }
+
+  private static String firstOf(String... paths) {
+    for (String p : paths) {
+      if (p != null) {
+        return p;
+      }
+    }
+    return null;
   }
 
   /** The parent of a cgroup path as the kernel prints it (a container's pod), or null. */
@@ -411,15 +426,15 @@ public final class EvidenceAssembler {
     return out;
   }
 
-  private static long killEpochSec(OomReport r, long nowMillis) {
+  private static long killEpochMillis(OomReport r, long nowMillis) {
     if (r.timestamp != null) {
       try {
-        return OffsetDateTime.parse(r.timestamp).toEpochSecond();
+        return OffsetDateTime.parse(r.timestamp).toInstant().toEpochMilli();
       } catch (RuntimeException e) {
         // fall through to now
       }
     }
-    return nowMillis / 1000;
+    return nowMillis;
   }
 
   /** Label values: at most 63 characters of [A-Za-z0-9._-], starting and ending alphanumeric. */

@@ -31,6 +31,7 @@ import java.util.Map;
   "constraint",
   "oomMemcg",
   "taskMemcg",
+  "oomGroup",
   "totalVmKb",
   "anonRssKb",
   "fileRssKb",
@@ -156,6 +157,13 @@ public class OomReport {
   @JsonPropertyDescription("Every key=value of the oom-kill:constraint line, as printed.")
   @Size(max = 16)
   public Map<String, String> constraintDetails;
+
+  @JsonPropertyDescription(
+      "The cgroup whose tasks the kernel killed together because memory.oom.group was set on it"
+          + " (\"Tasks in PATH are going to be killed due to memory.oom.group set\"); the other"
+          + " victims are counted in the OomKill's repeats.")
+  @Size(max = Bounds.PATH)
+  public String oomGroup;
 
   @JsonPropertyDescription("The cgroup path of the 'Memory cgroup stats for' section.")
   @Size(max = Bounds.PATH)

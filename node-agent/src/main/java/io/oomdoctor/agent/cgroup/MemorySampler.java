@@ -51,7 +51,15 @@ public final class MemorySampler {
   }
 
   /** One pass over every pod and container cgroup. Returns how many were sampled. */
+  /** When the latest pass began (wall-clock ms), or 0. */
+  private volatile long lastPassMillis;
+
+  public long lastPassMillis() {
+    return lastPassMillis;
+  }
+
   public int sampleOnce(long nowMillis) {
+    lastPassMillis = nowMillis;
     long nowSec = nowMillis / 1000;
     boolean lookAtProcesses = passes++ % PROCESS_EVERY == 0;
     List<CgroupTree.Entry> entries = tree.walk();

@@ -32,12 +32,16 @@ public final class Json {
     return field(sb, "attribution", a);
   }
 
-  /** The report's fields plus the agent's evidence (node, pod, cgroups, trend, processes). */
+  /**
+   * The report's fields plus the agent's evidence (node, pod, the kills it stands for, cgroups,
+   * trend, processes).
+   */
   public static String line(OomKill kill) {
     StringBuilder sb = open(kill.getSpec().report, kill.getSpec().attribution).append(',');
     field(sb, "node", kill.getSpec().nodeName).append(',');
     field(sb, "name", kill.getMetadata().getName()).append(',');
     field(sb, "pod", kill.getSpec().pod).append(',');
+    field(sb, "repeats", kill.getSpec().repeats).append(',');
     field(sb, "cgroups", kill.getSpec().cgroups).append(',');
     field(sb, "trend", kill.getSpec().trend).append(',');
     field(sb, "processes", kill.getSpec().processes);

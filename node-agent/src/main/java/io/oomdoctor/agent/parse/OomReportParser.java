@@ -58,6 +58,22 @@ public final class OomReportParser {
           "^(?:(Memory cgroup out of memory|Out of [Mm]emory(?: \\([a-z_]+\\))?): )?Killed process"
               + " (\\d+),? (?:UID (\\d+), )?\\((.*)\\),? (?:UID \\d+, )?(?:total-vm|vsz):(.*)$");
 
+  /**
+   * After the victim of a cgroup with memory.oom.group set (4.19+), the kernel kills the rest of
+   * the cgroup's tasks, each with its own "Killed process" line.
+   */
+  private static final Pattern OOM_GROUP =
+      Pattern.compile(
+          "^Tasks in (/.{0,4096}?) are going to be killed due to memory\\.oom\\.group set$");
+
+  /** How long after its line the kills of an oom.group belong to it (kernel time). */
+  private static final long GROUP_US = 1_000_000;
+
+  /** The cgroup of the oom.group kill in progress and the kernel time of its line, or null. */
+  private String groupPath;
+
+  private long groupUs;
+
   /** Kernels before 2.6.32 name the victim only: "Killed process PID (NAME)". */
   private static final Pattern KILLED_NAME_ONLY =
       Pattern.compile(
@@ -201,6 +217,7 @@ public final class OomReportParser {
   private void handle(KernelLine line, String text) {
     Matcher m = HEADER.matcher(text);
     if (m.matches()) {
+      groupPath = null;
       if (current != null) {
         markIncomplete("a new OOM report began before this one named its victim");
         emit();
@@ -319,6 +336,12 @@ public final class OomReportParser {
       r.pid = Integer.valueOf(m.group(2));
       r.process = m.group(3);
       section = Section.NONE;
+      return;
+    }
+    m = OOM_GROUP.matcher(text);
+    if (m.matches() && current == null) {
+      groupPath = m.group(1);
+      groupUs = line.kernelTimeUs() == null ? -1 : line.kernelTimeUs();
       return;
     }
     m = KILLED.matcher(text);
@@ -640,6 +663,18 @@ public final class OomReportParser {
     r.seq = line.seq();
     r.kernelTimeUs = line.kernelTimeUs();
     r.timestamp = line.wallTime();
+    if (groupPath != null
+        && r.oomMemcg == null
+        && r.taskMemcg == null
+        && r.memcgStatsPath == null) {
+      boolean inTime =
+          groupUs < 0 || line.kernelTimeUs() == null || line.kernelTimeUs() - groupUs <= GROUP_US;
+      if (inTime) {
+        r.oomGroup = groupPath; // a member of the group kill the kernel announced
+      } else {
+        groupPath = null;
+      }
+    }
     emit();
   }
 

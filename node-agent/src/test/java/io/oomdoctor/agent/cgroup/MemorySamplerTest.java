@@ -90,4 +90,38 @@ class MemorySamplerTest {
     assertThat(s.trend(kernelPath, T0 / 1000)).as("evicted after the grace period").isNull();
     assertThat(s.tracked()).isEqualTo(1); // the pod, still present
   }
+
+  @Test
+  void aPassInTheKillsSecondAfterTheKillIsNotTheContainersLastSample() throws IOException {
+    MemorySampler s = sampler();
+    usage(100L << 20, 0);
+    s.sampleOnce(T0);
+    usage(110L << 20, 0);
+    s.sampleOnce(T0 + 10_000);
+    usage(120L << 20, 0);
+    s.sampleOnce(T0 + 20_000);
+    // Killed at T0 + 30.1 s; the next pass, in the same second, finds the emptied cgroup.
+    usage(1L << 20, 0);
+    s.sampleOnce(T0 + 30_500);
+    io.oomdoctor.model.evidence.OomReport r = new io.oomdoctor.model.evidence.OomReport();
+    r.kind = io.oomdoctor.model.evidence.OomReport.KIND_CGROUP;
+    r.complete = true;
+    r.pid = 4242;
+    r.taskMemcg = "/" + CgroupReaderTest.V1_CONTAINER;
+    r.oomMemcg = r.taskMemcg;
+    r.timestamp = java.time.Instant.ofEpochMilli(T0 + 30_100).toString();
+    MemoryTrend t =
+        new io.oomdoctor.agent.EvidenceAssembler(
+                "node-a",
+                "oomdoctor-system",
+                new CgroupTree(root, root),
+                s,
+                io.oomdoctor.agent.pod.PodResolver.NONE,
+                null)
+            .assemble(r, T0 + 30_600)
+            .getSpec()
+            .trend;
+    assertThat(t.lastBytes).as("the last sample before the kill").isEqualTo(120L << 20);
+    assertThat(t.growthBytesPerHour).isPositive();
+  }
 }

@@ -51,6 +51,44 @@ class OomReportParserTest {
   }
 
   @Test
+  void kernel61OomGroupKillNamesItsMembersCgroup() {
+    // memory.oom.group on a container (cgroup v2, Debian 6.1 in the kernel tier's guest): the
+    // victim's full report, then "Tasks in PATH are going to be killed ..." and a kill line for
+    // each other task of the cgroup.
+    List<OomReport> reports = parse("6.1-v2-oom-group.dmesg-r");
+    assertThat(reports).hasSize(3);
+    OomReport first = reports.get(0);
+    assertThat(first.complete).isTrue();
+    assertThat(first.pid).isEqualTo(232);
+    assertThat(first.taskMemcg).endsWith("cri-containerd-c" + "0".repeat(62) + "6.scope");
+    assertThat(first.oomGroup).as("the line comes after the report").isNull();
+    for (int i = 1; i < 3; i++) {
+      OomReport member = reports.get(i);
+      assertThat(member.oomGroup).isEqualTo(first.taskMemcg);
+      assertThat(member.kind).isEqualTo(OomReport.KIND_CGROUP);
+      assertThat(member.process).startsWith("kt-group-");
+      assertThat(io.oomdoctor.agent.EvidenceAssembler.loneLine(member))
+          .as("the kernel named its cgroup")
+          .isFalse();
+    }
+    assertThat(reports.get(1).pid).isEqualTo(229);
+    assertThat(reports.get(2).pid).isEqualTo(230);
+  }
+
+  @Test
+  void killLinesLongAfterAnOomGroupLineAreNotItsMembers() {
+    List<String> lines = new ArrayList<>(read("6.1-v2-oom-group.dmesg-r"));
+    lines.add(
+        "<3>[   24.930313] Memory cgroup out of memory: Killed process 777 (later) total-vm:4520kB,"
+            + " anon-rss:1112kB, file-rss:1140kB, shmem-rss:0kB, UID:0 pgtables:44kB"
+            + " oom_score_adj:0");
+    List<OomReport> reports = parseLines(lines);
+    OomReport later = reports.get(reports.size() - 1);
+    assertThat(later.pid).isEqualTo(777);
+    assertThat(later.oomGroup).isNull();
+  }
+
+  @Test
   void kernel618ContainerLimitCgroupfs() {
     List<OomReport> reports = parse("6.18-v1-cgroupfs-container-limit.kmsg");
     assertThat(reports).hasSize(1);
