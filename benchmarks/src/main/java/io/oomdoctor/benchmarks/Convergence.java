@@ -238,6 +238,14 @@ public final class Convergence {
       h.add(start + (long) i * STEP_S, u, u);
     }
     spec.trend = h.trend(now.getEpochSecond(), 0);
+    if (spec.trend == null) {
+      // Killed before the first sample: what the agent reports then (no samples, its age).
+      spec.trend = new io.oomdoctor.model.evidence.MemoryTrend();
+      spec.trend.samples = 0;
+      spec.trend.containerAgeSeconds = t;
+      spec.trend.peakBytes = limit;
+      spec.trend.lastBytes = limit;
+    }
     return spec;
   }
 

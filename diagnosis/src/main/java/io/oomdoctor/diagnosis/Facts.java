@@ -252,6 +252,66 @@ public final class Facts {
     return peak;
   }
 
+  /**
+   * The best estimate of what the workload would have used had the limit not stopped it: the usage
+   * at the kill is only a lower bound. Killed before the agent's sampler saw it grow (a trend of
+   * fewer than two samples), nothing tells how far beyond the limit it would have gone: twice the
+   * limit. Without any trend (a pasted kernel log) nothing says it grew: the peak. Killed while
+   * still growing steadily (a fit of R² ≥ 0.8), half its age again at the rate it grew: what grew
+   * steadily for a while is expected to go on for some time yet. Otherwise the peak. A leak's
+   * recommendation does not use this (it grows without end).
+   */
+  public long demandEstimate() {
+    long peak = peakBytes();
+    long limit = limitBytes == null ? peak : limitBytes;
+    if (trend == null) {
+      return peak;
+    }
+    if (trend.samples == null || trend.samples < 2) {
+      return Math.max(peak, 2 * limit);
+    }
+    if (trend.growthBytesPerHour != null
+        && trend.growthBytesPerHour > 0
+        && trend.fitR2 != null
+        && trend.fitR2 >= 0.8
+        && trend.containerAgeSeconds != null
+        && trend.containerAgeSeconds > 0) {
+      long more = (long) (trend.growthBytesPerHour * (trend.containerAgeSeconds / 2.0) / 3600);
+      return peak + Math.min(more, Math.max(peak, limit)); // at most doubling
+    }
+    return peak;
+  }
+
+  /**
+   * What the container's processes need together: the sum of their resident memory at the kill,
+   * and, when workers were started one after another (processes that started well after the first
+   * one) and no worker count is configured, half as many more of the largest — more were likely
+   * still to come.
+   */
+  public long processesDemand() {
+    List<OomTask> t = tasks();
+    long total = t.stream().mapToLong(Facts::rss).sum();
+    if (t.size() < 2 || processes == null || processes.isEmpty()) {
+      return total;
+    }
+    long first =
+        processes.stream()
+            .filter(p -> p.startedAtSec != null)
+            .mapToLong(p -> p.startedAtSec)
+            .min()
+            .orElse(Long.MAX_VALUE);
+    long late =
+        processes.stream()
+            .filter(p -> p.startedAtSec != null && p.startedAtSec > first + 10)
+            .count();
+    if (late == 0) {
+      return total;
+    }
+    OomTask main = t.stream().min(java.util.Comparator.comparing(x -> x.pid)).get();
+    long largest = t.stream().filter(x -> x != main).mapToLong(Facts::rss).max().orElse(0);
+    return total + ((late + 1) / 2) * largest;
+  }
+
   /** The heap cap a runtime was given (a JVM's -Xmx, Node's --max-old-space-size), or null. */
   public static Long heapCap(RuntimeCaps c) {
     if (c == null) {

@@ -41,7 +41,6 @@ final class Weighing {
       replace(out, Cause.MemoryLeak, x -> x.weakened(0.45, appeared));
       replace(out, Cause.UnboundedCache, x -> x.weakened(0.6, appeared));
       if (!replace(out, Cause.SharedLimit, x -> x.strengthened(0.9, appeared))) {
-        long total = f.tasks().stream().mapToLong(Facts::rss).sum();
         out.add(
             new Finding(
                     Cause.SharedLimit,
@@ -49,7 +48,9 @@ final class Weighing {
                     appeared,
                     "Size the limit for all processes together (workers times the peak of one"
                         + " worker, plus the main process), or run fewer workers.",
-                    f.limitBytes() == null ? null : s.withHeadroom(Math.max(total, f.peakBytes())),
+                    f.limitBytes() == null
+                        ? null
+                        : s.withHeadroom(Math.max(f.processesDemand(), f.peakBytes())),
                     Map.of())
                 .strengthened(0.85, appeared));
       }

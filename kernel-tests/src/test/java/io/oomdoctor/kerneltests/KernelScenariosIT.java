@@ -142,6 +142,9 @@ class KernelScenariosIT {
     }
     if (run.version == 2 && truth.get("scope").equals("container")) {
       assertThat(task.oomEvents).as("memory.events oom").isEqualTo(Long.valueOf(kernel.get("oom")));
+      assertThat(task.oomGroupKills)
+          .as("memory.events oom_group_kill")
+          .isEqualTo(Long.valueOf(kernel.get("oom_group_kill")));
     }
 
     // The trend the sampler recorded before the kill (it grows 4 MiB every 300 ms, sampled every

@@ -321,6 +321,9 @@ public final class Agent implements AutoCloseable {
   private void onReport(OomReport r, Long startSeq) {
     long key = startSeq != null ? startSeq : (r.seq != null ? r.seq : lastRecordSeq);
     undelivered.add(key);
+    if (r.oomGroup != null && !groupMember(r)) {
+      r.oomGroup = null; // the next OOM kill's lone line, not a member
+    }
     boolean lone = EvidenceAssembler.loneLine(r);
     String proc = lone ? assembler.procContainer(r) : null;
     String container =
@@ -333,6 +336,11 @@ public final class Agent implements AutoCloseable {
     boolean bare = false;
     synchronized (waitingLock) {
       Waiting same = coalesce == null ? null : open.get(coalesce);
+      if (r.oomGroup != null && same != null && EvidenceAssembler.loneLine(same.first)) {
+        // Only a kill with the kernel's own report takes the rest of its group.
+        coalesce = coalesce + "|group";
+        same = open.get(coalesce);
+      }
       if (same != null && same.kills() < MAX_FOLDED) {
         if (r.oomGroup != null) {
           // The rest of an oom.group kill: one event with all its victims. The kernel kills the
@@ -379,6 +387,31 @@ public final class Agent implements AutoCloseable {
   /** The sequence number of the last kernel record read. */
   long lastRecordSeq() {
     return lastRecordSeq;
+  }
+
+  /**
+   * Whether a kill line after an oom.group announcement is a member of that group: the kill line of
+   * the next OOM kill (of any container on the node, rate-limited to its kill line) looks the same.
+   * A member is believed when its /proc says it was in the group's cgroup, or when the group's
+   * first victim's report listed it among the tasks of the cgroup the kernel killed in.
+   */
+  private boolean groupMember(OomReport r) {
+    if (assembler.inGroup(assembler.procContainer(r), r.oomGroup)) {
+      return true;
+    }
+    synchronized (waitingLock) {
+      Waiting leader = open.get((r.kind == null ? "" : r.kind) + "|" + r.oomGroup);
+      if (leader == null || EvidenceAssembler.loneLine(leader.first) || r.pid == null) {
+        return false;
+      }
+      if (r.pid.equals(leader.first.pid)) {
+        return true; // the first victim, killed again as a member
+      }
+      List<io.oomdoctor.model.evidence.OomTask> tasks = leader.first.tasks;
+      return tasks != null
+          && tasks.stream()
+              .anyMatch(t -> r.pid.equals(t.pid) && java.util.Objects.equals(r.process, t.name));
+    }
   }
 
   private void assembleLoop() {
@@ -450,8 +483,15 @@ public final class Agent implements AutoCloseable {
   private Map<String, Integer> pendingFullReportsLocked() {
     Map<String, Integer> pending = new java.util.HashMap<>();
     for (Waiting other : waiting.values()) {
-      if (!EvidenceAssembler.loneLine(other.first) && other.first.taskMemcg != null) {
-        pending.merge(other.first.taskMemcg, other.kills(), Integer::sum);
+      OomReport f = other.first;
+      String at =
+          EvidenceAssembler.loneLine(f)
+              ? other.procContainer
+              : f.taskMemcg != null
+                  ? f.taskMemcg
+                  : f.memcgStatsPath != null ? f.memcgStatsPath : f.oomGroup;
+      if (at != null) {
+        pending.merge(at, other.kills(), Integer::sum);
       }
     }
     return pending;
@@ -542,7 +582,8 @@ public final class Agent implements AutoCloseable {
       List<Long> keys = new ArrayList<>(w.cursorKeys.subList(from, from + share.kills()));
       OomKill kill;
       try {
-        kill = assembler.assembleShare(w.first, share, keys.get(0), clock.millis());
+        kill =
+            assembler.assembleShare(w.first, w.procContainer, share, keys.get(0), clock.millis());
       } catch (RuntimeException e) {
         LOG.warn(
             "Could not gather all evidence for the kill of pid {}: {}", w.first.pid, e.toString());

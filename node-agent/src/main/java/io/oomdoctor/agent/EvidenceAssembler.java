@@ -139,6 +139,18 @@ public final class EvidenceAssembler {
     return path != null && counters.take(path) ? path : null;
   }
 
+  /**
+   * Whether a victim whose /proc named {@code procContainer} ({@link #procContainer}) was in the
+   * cgroup {@code oomGroup} the kernel announced as killed together: the kill line of the next OOM
+   * kill (rate-limited to a lone line) looks like a member's, so a member is believed only when its
+   * /proc says so.
+   */
+  public boolean inGroup(String procContainer, String oomGroup) {
+    String kp =
+        procContainer == null || counters == null ? null : counters.kernelPathOf(procContainer);
+    return kp != null && oomGroup != null && (kp.equals(oomGroup) || kp.startsWith(oomGroup + "/"));
+  }
+
   /** The OomKill of a lone kill line whose container {@link #takeProc} found. */
   public OomKill assembleLocated(OomReport r, String path, long nowMillis) {
     r.complete = false;
@@ -227,8 +239,20 @@ public final class EvidenceAssembler {
    * @param seq the kernel record of this share's first line (names the OomKill)
    */
   public OomKill assembleShare(OomReport line, Share share, long seq, long nowMillis) {
+    return assembleShare(line, null, share, seq, nowMillis);
+  }
+
+  /**
+   * @param lineContainer the container the line's /proc named (its counter did not rise for it), or
+   *     null: a share elsewhere never names the line's victim
+   */
+  public OomKill assembleShare(
+      OomReport line, String lineContainer, Share share, long seq, long nowMillis) {
     OomReport r = line;
-    boolean lineIsIts = share.path() == null || share.sole();
+    String lineAt =
+        lineContainer == null || counters == null ? null : counters.kernelPathOf(lineContainer);
+    boolean lineIsIts =
+        share.path() == null || (share.sole() && (lineAt == null || lineAt.equals(share.path())));
     if (!lineIsIts || !Objects.equals(line.seq, seq)) {
       r = new OomReport();
       r.kind = line.kind;
@@ -307,10 +331,10 @@ public final class EvidenceAssembler {
     if (sampler != null && taskPath != null) {
       long killMillis = killEpochMillis(r, nowMillis);
       long killSec = killMillis / 1000;
-      long pass = sampler.lastPassMillis();
-      // Samples are kept by the second: one of a pass that began after the kill, in its second,
-      // shows the emptied cgroup and must not count as the container's last sample.
-      long trendUntil = pass > killMillis && pass / 1000 == killSec ? killSec - 1 : killSec;
+      long pass = sampler.secondFirstPassMillis();
+      // Samples are kept by the second: when every pass of the kill's second came after the kill,
+      // that second shows the emptied cgroup and must not count as the container's last sample.
+      boolean emptiedSecond = pass > killMillis && pass / 1000 == killSec;
       String trendPath = oomPath != null && !"node".equals(a.limitScope) ? oomPath : taskPath;
       // A pod's cgroup outlives its containers' restarts: its trend counts from the killed
       // container's start.
@@ -323,9 +347,9 @@ public final class EvidenceAssembler {
         // own, not the history of the containers before it.
         since = podLastSeen;
       }
-      spec.trend = sampler.trend(trendPath, trendUntil, since);
+      spec.trend = sampler.trend(trendPath, killSec, since, emptiedSecond);
       if (spec.trend == null && !Objects.equals(trendPath, taskPath)) {
-        spec.trend = sampler.trend(taskPath, trendUntil);
+        spec.trend = sampler.trend(taskPath, killSec, 0, emptiedSecond);
       }
       if (neverSeen) {
         // Killed before the sampler's first look at it: younger than one pass.

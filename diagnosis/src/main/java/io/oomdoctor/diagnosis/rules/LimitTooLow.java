@@ -39,9 +39,9 @@ public final class LimitTooLow implements Rule {
                 + " limit "
                 + shape
                 + ": the normal load needs more than the limit.",
-            "Raise the limit (and the request, so that the scheduler reserves it) to the peak plus"
-                + " headroom.",
-            s.withHeadroom(Math.max(f.peakBytes(), limit)),
+            "Raise the limit (and the request, so that the scheduler reserves it) to what it would"
+                + " have used — the peak, or where its growth was heading — plus headroom.",
+            s.withHeadroom(Math.max(f.demandEstimate(), limit)),
             Map.of()));
   }
 }

@@ -77,7 +77,7 @@ public final class SharedLimit implements Rule {
                 + " processes held "
                 + Bytes.human(total)
                 + ".";
-    long need = Math.max(total, f.peakBytes());
+    long need = Math.max(configured == null ? f.processesDemand() : total, f.peakBytes());
     if (configured != null && f.tasks().size() >= 2) {
       // The server will run all its configured workers: the main process plus that many of the
       // largest worker seen, not only the workers started before the kill.

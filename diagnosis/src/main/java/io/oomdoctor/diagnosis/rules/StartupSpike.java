@@ -37,7 +37,7 @@ public final class StartupSpike implements Rule {
                 + " limit: the startup needs more than the limit allows.",
             "Raise the limit to cover the startup peak (the request can stay at the steady need),"
                 + " or make the startup lighter (fewer parallel warm-up tasks, lazy caches).",
-            s.withHeadroom(Math.max(f.peakBytes(), limit)),
+            s.withHeadroom(Math.max(f.demandEstimate(), limit)),
             Map.of()));
   }
 }

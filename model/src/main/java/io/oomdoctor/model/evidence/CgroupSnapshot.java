@@ -38,6 +38,11 @@ public class CgroupSnapshot {
   @JsonPropertyDescription("Processes killed by the OOM killer in this cgroup.")
   public Long oomKills;
 
+  @JsonPropertyDescription(
+      "Times the OOM killer killed this cgroup's tasks as a group (v2 memory.events"
+          + " oom_group_kill, kernel 5.19+; memory.oom.group set).")
+  public Long oomGroupKills;
+
   @JsonPropertyDescription("Swap usage in bytes (v2 memory.swap.current).")
   public Long swapBytes;
 

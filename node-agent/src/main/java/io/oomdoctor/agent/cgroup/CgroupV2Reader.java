@@ -29,6 +29,7 @@ public final class CgroupV2Reader implements CgroupReader {
       s.failcnt = events.get("max");
       s.oomEvents = events.get("oom");
       s.oomKills = events.get("oom_kill");
+      s.oomGroupKills = events.get("oom_group_kill");
     }
     s.swapBytes =
         CgroupFiles.nullIfUnlimited(CgroupFiles.number(dir.resolve("memory.swap.current")));

@@ -89,9 +89,21 @@ public final class MemoryHistory {
    * of its containers, and only the samples since the killed container started tell how it grew.
    */
   public synchronized MemoryTrend trend(long killSec, long sinceSec) {
+    return trend(killSec, sinceSec, false);
+  }
+
+  /**
+   * The same; with {@code emptiedKillSecond}, the sample of the kill's own second was taken after
+   * the kill (the emptied cgroup) and is left out, unless it is the only one since {@code
+   * sinceSec}.
+   */
+  public synchronized MemoryTrend trend(long killSec, long sinceSec, boolean emptiedKillSecond) {
     List<long[]> points = merged(); // [sec, usageKb]
     // Samples after the kill show the emptied cgroup, not the container's behaviour.
     points.removeIf(p -> p[0] > killSec);
+    if (emptiedKillSecond && points.stream().anyMatch(p -> p[0] < killSec && p[0] >= sinceSec)) {
+      points.removeIf(p -> p[0] == killSec);
+    }
     if (sinceSec > 0 && points.stream().anyMatch(p -> p[0] >= sinceSec)) {
       points.removeIf(p -> p[0] < sinceSec);
     }

@@ -51,15 +51,21 @@ public final class MemorySampler {
   }
 
   /** One pass over every pod and container cgroup. Returns how many were sampled. */
-  /** When the latest pass began (wall-clock ms), or 0. */
-  private volatile long lastPassMillis;
+  /**
+   * When the first pass of the latest pass's second began (wall-clock ms), or 0: samples are kept
+   * by the second (the largest of a second's passes), so a second all of whose passes came after a
+   * kill holds only the emptied cgroup.
+   */
+  private volatile long secondFirstPassMillis;
 
-  public long lastPassMillis() {
-    return lastPassMillis;
+  public long secondFirstPassMillis() {
+    return secondFirstPassMillis;
   }
 
   public int sampleOnce(long nowMillis) {
-    lastPassMillis = nowMillis;
+    if (secondFirstPassMillis / 1000 != nowMillis / 1000) {
+      secondFirstPassMillis = nowMillis;
+    }
     long nowSec = nowMillis / 1000;
     boolean lookAtProcesses = passes++ % PROCESS_EVERY == 0;
     List<CgroupTree.Entry> entries = tree.walk();
@@ -136,8 +142,14 @@ public final class MemorySampler {
 
   /** The same from {@code sinceSec} on (see {@link MemoryHistory#trend(long, long)}). */
   public MemoryTrend trend(String kernelPath, long killSec, long sinceSec) {
+    return trend(kernelPath, killSec, sinceSec, false);
+  }
+
+  /** The same, leaving out the kill's second when it was sampled only after the kill. */
+  public MemoryTrend trend(
+      String kernelPath, long killSec, long sinceSec, boolean emptiedKillSecond) {
     MemoryHistory h = history(kernelPath);
-    return h == null ? null : h.trend(killSec, sinceSec);
+    return h == null ? null : h.trend(killSec, sinceSec, emptiedKillSecond);
   }
 
   /** When the cgroup's processes started, or 0 when it was never sampled. */

@@ -90,6 +90,11 @@ public final class KubernetesExporter implements Exporter {
   private final LinkedHashMap<String, Long> recent = new LinkedHashMap<>(64, 0.75f, true);
 
   static final long RECENT = java.util.concurrent.TimeUnit.MINUTES.toNanos(10);
+
+  /** First kills written in a row at most before the oldest repeat gets its turn. */
+  static final int MAX_FIRSTS_IN_A_ROW = 4;
+
+  private int firstsInARow; // guarded by lock
   static final int MAX_RECENT = 1024;
   private final Map<String, Item> waiting = new HashMap<>(); // by container; guarded by lock
   private long queuedBytes; // guarded by lock
@@ -296,7 +301,10 @@ public final class KubernetesExporter implements Exporter {
       Thread.sleep(Math.max(1, rate.millisToNext()));
     }
     synchronized (lock) {
-      Item item = firsts.isEmpty() ? queue.pollFirst() : firsts.poll();
+      // Firsts go ahead, but never more than a few in a row: new cgroups must not starve the rest.
+      boolean first = !firsts.isEmpty() && (queue.isEmpty() || firstsInARow < MAX_FIRSTS_IN_A_ROW);
+      Item item = first ? firsts.poll() : queue.pollFirst();
+      firstsInARow = first ? firstsInARow + 1 : 0;
       if (item != null) {
         waiting.remove(item.key, item);
       }

@@ -140,6 +140,9 @@ public final class OomReportParser {
    * progress is then marked incomplete.
    */
   public void recordsLost(long count) {
+    if (count > 0) {
+      groupPath = null; // what was lost may have ended the group
+    }
     if (current != null && count > 0) {
       markIncomplete(count + " kernel log records were lost inside the report");
     }
@@ -215,6 +218,14 @@ public final class OomReportParser {
   }
 
   private void handle(KernelLine line, String text) {
+    if (groupPath != null
+        && !KILLED.matcher(text).matches()
+        && !REAPED.matcher(text).find()
+        && !OOM_GROUP.matcher(text).matches()) {
+      // The kernel kills an oom.group's tasks in one go (under its OOM lock, which no other OOM
+      // kill can interleave): any other kernel line ends the group.
+      groupPath = null;
+    }
     Matcher m = HEADER.matcher(text);
     if (m.matches()) {
       groupPath = null;

@@ -76,6 +76,7 @@ class CgroupReaderTest {
     assertThat(c.failcnt).isEqualTo(6402);
     assertThat(c.oomEvents).isEqualTo(3);
     assertThat(c.oomKills).isEqualTo(2);
+    assertThat(c.oomGroupKills).isEqualTo(0);
     assertThat(r.oomKills(V2.resolve(V2_CONTAINER))).isEqualTo(2);
     assertThat(c.swapBytes).isEqualTo(0);
     assertThat(c.stats)

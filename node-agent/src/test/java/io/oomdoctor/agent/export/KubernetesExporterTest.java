@@ -422,4 +422,30 @@ class KubernetesExporterTest {
           .containsExactly("one-earlier", "nine", "two", "three", "one-again");
     }
   }
+
+  @Test
+  void firstKillsCannotStarveTheRepeatsBehindThem() throws Exception {
+    GatedWriter writer = new GatedWriter();
+    AtomicInteger delivered = new AtomicInteger();
+    try (KubernetesExporter exporter =
+        new KubernetesExporter(
+            writer, "oomdoctor-system", 100, 1 << 20, 1000, 1000, FAST, FAST, new AgentMetrics())) {
+      exporter.export(killAt(1, 1_000, "one"), delivered::incrementAndGet);
+      writer.permits.release();
+      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> delivered.get() == 1);
+      exporter.export(killAt(50, 1_500, "held"), delivered::incrementAndGet);
+      Awaitility.await()
+          .atMost(Duration.ofSeconds(10))
+          .until(() -> writer.permits.hasQueuedThreads());
+      exporter.export(killAt(1, 2_000, "repeat"), delivered::incrementAndGet);
+      for (int i = 0; i < 10; i++) {
+        exporter.export(killAt(100 + i, 3_000 + i, "new-" + i), delivered::incrementAndGet);
+      }
+      writer.permits.release(12);
+      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> delivered.get() == 13);
+      assertThat(writer.written.indexOf("repeat"))
+          .as("after at most four firsts in a row")
+          .isLessThanOrEqualTo(2 + KubernetesExporter.MAX_FIRSTS_IN_A_ROW);
+    }
+  }
 }

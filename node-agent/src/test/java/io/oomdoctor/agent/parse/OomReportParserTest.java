@@ -76,6 +76,24 @@ class OomReportParserTest {
   }
 
   @Test
+  void anyOtherKernelLineEndsAnOomGroup() {
+    // The kernel kills a group's tasks in one go; the next OOM kill, rate-limited to its kill
+    // line, must not pass for a member.
+    List<String> lines = new ArrayList<>(read("6.1-v2-oom-group.dmesg-r"));
+    lines.add("<6>[   14.931000] oom_reaper: reaped process 230 (kt-group-b), now anon-rss:0kB");
+    lines.add("<6>[   14.940000] eth0: link up");
+    lines.add(
+        "<3>[   14.950313] Memory cgroup out of memory: Killed process 778 (next) total-vm:4520kB,"
+            + " anon-rss:1112kB, file-rss:1140kB, shmem-rss:0kB, UID:0 pgtables:44kB"
+            + " oom_score_adj:0");
+    List<OomReport> reports = parseLines(lines);
+    assertThat(reports.get(2).oomGroup).as("a member, after the reaper's line").isNotNull();
+    OomReport next = reports.get(reports.size() - 1);
+    assertThat(next.pid).isEqualTo(778);
+    assertThat(next.oomGroup).isNull();
+  }
+
+  @Test
   void killLinesLongAfterAnOomGroupLineAreNotItsMembers() {
     List<String> lines = new ArrayList<>(read("6.1-v2-oom-group.dmesg-r"));
     lines.add(

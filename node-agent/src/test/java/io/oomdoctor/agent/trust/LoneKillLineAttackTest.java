@@ -294,4 +294,37 @@ class LoneKillLineAttackTest {
     assertThat(assembler.apportion(1, Map.of()))
         .containsExactly(new EvidenceAssembler.Share(tree.kernelPath(b), 1, true));
   }
+
+  @Test
+  void aKillLineAfterAnOomGroupIsAMemberOnlyWhenItsProcSaysSo() throws IOException {
+    Path a = container("01", 'a', 0);
+    Path b = container("02", 'b', 0);
+    start();
+    String group = tree.kernelPath(a);
+    assertThat(assembler.inGroup(tree.kernelPath(a), group)).isTrue();
+    assertThat(assembler.inGroup(tree.kernelPath(b), group))
+        .as("another tenant's next kill, rate-limited to its kill line")
+        .isFalse();
+    assertThat(assembler.inGroup(null, group)).as("no /proc: not believed").isFalse();
+    Path below = Files.createDirectories(a.resolve("worker"));
+    assertThat(assembler.inGroup(tree.kernelPath(a), tree.kernelPath(below)))
+        .as("a group below the container holds only what is below it")
+        .isFalse();
+  }
+
+  @Test
+  void aLineWhoseProcNamedAnotherContainerNeverLendsItsVictimToASoleRise() throws IOException {
+    Path a = container("01", 'a', 0);
+    Path b = container("02", 'b', 0);
+    start();
+    kills(b, 1); // only b's counter rose; the line's /proc said a (a's counter did not rise)
+    List<EvidenceAssembler.Share> shares = assembler.apportion(1, Map.of());
+    assertThat(shares).containsExactly(new EvidenceAssembler.Share(tree.kernelPath(b), 1, true));
+    OomReport line = line();
+    OomKillSpec s =
+        assembler.assembleShare(line, tree.kernelPath(a), shares.get(0), line.seq, 0).getSpec();
+    assertThat(s.attribution.podUid).isEqualTo(POD + "02");
+    assertThat(s.report.pid).as("a's process is not b's victim").isNull();
+    assertThat(s.report.process).isNull();
+  }
 }
