@@ -278,7 +278,18 @@ public final class Agent implements AutoCloseable {
       this.procContainer = procContainer;
       this.coalesce = coalesce;
       this.cursorKeys = cursorKeys;
+      // The report's task table, as read (the assembler trims the report later).
+      java.util.Set<String> ids = new java.util.HashSet<>();
+      if (first.tasks != null) {
+        for (io.oomdoctor.model.evidence.OomTask t : first.tasks) {
+          ids.add(t.pid + " " + t.name);
+        }
+      }
+      this.tasks = ids;
     }
+
+    /** "PID name" of each row of the report's task table. */
+    final java.util.Set<String> tasks;
 
     void fold(OomReport next, long cursorKey) {
       if (repeats == null) {
@@ -287,9 +298,6 @@ public final class Agent implements AutoCloseable {
       repeats.add(next.pid, next.timestamp);
       cursorKeys.add(cursorKey);
     }
-
-    /** The reader has read past the time the rest of an oom.group kill would be printed. */
-    boolean settled;
 
     /** Kill lines of a victim already counted (an oom.group kill's first victim again). */
     int duplicates;
@@ -407,10 +415,7 @@ public final class Agent implements AutoCloseable {
       if (r.pid.equals(leader.first.pid)) {
         return true; // the first victim, killed again as a member
       }
-      List<io.oomdoctor.model.evidence.OomTask> tasks = leader.first.tasks;
-      return tasks != null
-          && tasks.stream()
-              .anyMatch(t -> r.pid.equals(t.pid) && java.util.Objects.equals(r.process, t.name));
+      return leader.tasks.contains(r.pid + " " + r.process);
     }
   }
 
@@ -437,22 +442,17 @@ public final class Agent implements AutoCloseable {
             return;
           }
         }
-        w = waiting.values().iterator().next();
-      }
-      if (!w.settled && !EvidenceAssembler.loneLine(w.first) && w.first.kernelTimeUs != null) {
-        // The kernel kills the rest of an oom.group right after the first victim: their lines
-        // fold into this one while the reader reads past them.
-        awaitReaderPast(w.first.kernelTimeUs + GROUP_SETTLE_US);
-        w.settled = true;
-      }
-      synchronized (waitingLock) {
-        waiting.remove(w.cursorKeys.get(0), w);
-        if (w.coalesce != null) {
-          open.remove(w.coalesce, w);
-        }
+        var it = waiting.values().iterator();
+        w = it.next();
+        it.remove();
         if (EvidenceAssembler.loneLine(w.first)) {
+          if (w.coalesce != null) {
+            open.remove(w.coalesce, w);
+          }
           pending = pendingFullReportsLocked();
         }
+        // A kill with the kernel's report stays open to further kills of its container (the
+        // rest of an oom.group) until it is assembled and the reader has read past it.
       }
       assemblingSinceNanos = System.nanoTime();
       try {
@@ -538,6 +538,18 @@ public final class Agent implements AutoCloseable {
       LOG.warn(
           "Could not gather all evidence for the kill of pid {}: {}", w.first.pid, e.toString());
       kill = bareKill(w.first);
+    }
+    if (!EvidenceAssembler.loneLine(w.first)) {
+      // The evidence is read at once; the kernel kills the rest of an oom.group right after the
+      // first victim, and their lines fold into this kill while the reader reads past them.
+      if (w.first.kernelTimeUs != null) {
+        awaitReaderPast(w.first.kernelTimeUs + GROUP_SETTLE_US);
+      }
+      synchronized (waitingLock) {
+        if (w.coalesce != null) {
+          open.remove(w.coalesce, w);
+        }
+      }
     }
     if (w.repeats != null || w.duplicates > 0) {
       kill.getSpec().repeats = w.repeats;
