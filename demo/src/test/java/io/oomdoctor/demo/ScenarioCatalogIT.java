@@ -125,8 +125,28 @@ class ScenarioCatalogIT {
             // a child job's spike beside the shell (once: the shell then sleeps): anything but
             // the container's leak
             Set.of("SharedLimit", "StartupSpike", "LimitTooLow"),
+            1),
+        new Scenario(
+            "sh-tmpfs",
+            "96Mi",
+            List.of(
+                "sh",
+                "-c",
+                // files in a memory-backed file system (an emptyDir with medium Memory): they stay
+                // charged to the container however small its processes are; each start removes
+                // its previous file
+                "rm -f "
+                    + TMPFS
+                    + "-*; dd if=/dev/zero of="
+                    + TMPFS
+                    + "-$$ bs=1M count=200;"
+                    + " sleep 1000"),
+            Set.of("PageCacheOrShmem"),
             1));
   }
+
+  /** Where sh-tmpfs writes (the host's /dev/shm: the demo's containers share the host's mounts). */
+  static final String TMPFS = "/dev/shm/oomdoctor-catalog-tmpfs";
 
   @Test
   void everyWorkloadOfTheCatalogGetsItsCause() throws Exception {
@@ -182,6 +202,11 @@ class ScenarioCatalogIT {
         }
         for (Scenario s : batch) {
           e2e.k.apps().deployments().inNamespace(EndToEnd.NS).withName(s.name()).delete();
+        }
+      }
+      try (var files = Files.list(Path.of("/dev/shm"))) {
+        for (Path p : files.filter(x -> x.toString().startsWith(TMPFS)).toList()) {
+          Files.deleteIfExists(p);
         }
       }
       List<String> table = new ArrayList<>();

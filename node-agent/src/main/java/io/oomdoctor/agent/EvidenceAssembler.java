@@ -347,7 +347,16 @@ public final class EvidenceAssembler {
         // own, not the history of the containers before it.
         since = podLastSeen;
       }
-      spec.trend = sampler.trend(trendPath, killSec, since, emptiedSecond);
+      if (Objects.equals(trendPath, taskPath) || since <= 0) {
+        spec.trend = sampler.trend(trendPath, killSec, since, emptiedSecond);
+      } else {
+        // The pod's samples keep each second's largest: the second the container started may
+        // still hold its predecessor's peak. From the next second on, when there is one.
+        spec.trend = sampler.trendSince(trendPath, killSec, since + 1, emptiedSecond);
+        if (spec.trend == null || spec.trend.series == null || spec.trend.series.size() < 2) {
+          spec.trend = sampler.trendSince(trendPath, killSec, since, emptiedSecond);
+        }
+      }
       if (spec.trend == null && !Objects.equals(trendPath, taskPath)) {
         spec.trend = sampler.trend(taskPath, killSec, 0, emptiedSecond);
       }

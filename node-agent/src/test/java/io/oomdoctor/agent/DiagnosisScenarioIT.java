@@ -131,7 +131,11 @@ class DiagnosisScenarioIT {
     assertThat(d.cause()).isEqualTo(Cause.StartupSpike);
     assertThat(d.primary().summary()).contains("after the container started");
     assertThat(d.primary().fix()).contains("startup");
-    assertThat(d.primary().recommendedLimitBytes()).isEqualTo(80 * MI);
+    // Still rising steadily when killed: more than the usage at the kill plus headroom (80Mi),
+    // where its rise was heading; at most twice the limit plus headroom.
+    assertThat(d.primary().recommendedLimitBytes())
+        .isGreaterThan(80 * MI)
+        .isLessThanOrEqualTo(160 * MI);
   }
 
   @Test

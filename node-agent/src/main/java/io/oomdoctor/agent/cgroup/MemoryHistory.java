@@ -98,13 +98,22 @@ public final class MemoryHistory {
    * sinceSec}.
    */
   public synchronized MemoryTrend trend(long killSec, long sinceSec, boolean emptiedKillSecond) {
+    return trend(killSec, sinceSec, emptiedKillSecond, false);
+  }
+
+  /**
+   * @param strictSince no sample from {@code sinceSec} on gives no trend (rather than the whole
+   *     history): a pod's cgroup holds the samples of the containers before the killed one
+   */
+  public synchronized MemoryTrend trend(
+      long killSec, long sinceSec, boolean emptiedKillSecond, boolean strictSince) {
     List<long[]> points = merged(); // [sec, usageKb]
     // Samples after the kill show the emptied cgroup, not the container's behaviour.
     points.removeIf(p -> p[0] > killSec);
     if (emptiedKillSecond && points.stream().anyMatch(p -> p[0] < killSec && p[0] >= sinceSec)) {
       points.removeIf(p -> p[0] == killSec);
     }
-    if (sinceSec > 0 && points.stream().anyMatch(p -> p[0] >= sinceSec)) {
+    if (sinceSec > 0 && (strictSince || points.stream().anyMatch(p -> p[0] >= sinceSec))) {
       points.removeIf(p -> p[0] < sinceSec);
     }
     if (points.isEmpty()) {

@@ -152,6 +152,13 @@ public final class MemorySampler {
     return h == null ? null : h.trend(killSec, sinceSec, emptiedKillSecond);
   }
 
+  /** A pod's trend from {@code sinceSec} on only (null when it has no sample since). */
+  public MemoryTrend trendSince(
+      String kernelPath, long killSec, long sinceSec, boolean emptiedKillSecond) {
+    MemoryHistory h = history(kernelPath);
+    return h == null ? null : h.trend(killSec, sinceSec, emptiedKillSecond, true);
+  }
+
   /** When the cgroup's processes started, or 0 when it was never sampled. */
   public long startOf(String kernelPath) {
     MemoryHistory h = history(kernelPath);

@@ -42,6 +42,10 @@ class MemoryHistoryTest {
     assertThat(sinceStart.growthBytesPerHour).isGreaterThan(60L * MIB * 3600 / 50 - MIB * 3600);
     assertThat(sinceStart.containerAgeSeconds).isEqualTo(50);
     assertThat(h.trend(kill, T0 + 10_000)).as("no sample since: the whole history").isNotNull();
+    assertThat(h.trend(kill, T0 + 10_000, false, true))
+        .as("a pod's trend since its container started: none, not its predecessors'")
+        .isNull();
+    assertThat(h.trend(kill, lastStart + 1, false, true).fitR2).isGreaterThan(0.99);
   }
 
   @Test
