@@ -131,11 +131,10 @@ class DiagnosisScenarioIT {
     assertThat(d.cause()).isEqualTo(Cause.StartupSpike);
     assertThat(d.primary().summary()).contains("after the container started");
     assertThat(d.primary().fix()).contains("startup");
-    // Still rising steadily when killed: more than the usage at the kill plus headroom (80Mi),
-    // where its rise was heading; at most twice the limit plus headroom.
-    assertThat(d.primary().recommendedLimitBytes())
-        .isGreaterThan(80 * MI)
-        .isLessThanOrEqualTo(160 * MI);
+    // At least the usage at the kill plus headroom (80Mi); where the sampler saw it still rising
+    // steadily, where that rise was heading (DemandEstimateTest); at most twice the limit plus
+    // headroom.
+    assertThat(d.primary().recommendedLimitBytes()).isBetween(80 * MI, 160 * MI);
   }
 
   @Test

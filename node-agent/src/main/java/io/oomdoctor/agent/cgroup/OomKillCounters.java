@@ -87,36 +87,13 @@ public final class OomKillCounters {
    * accounted to it; null when none or several rose.
    */
   public String onlyRisen() {
-    String found = null;
-    int risen = 0;
-    Set<String> alive = new HashSet<>();
-    Map<String, Long> counts = new java.util.HashMap<>();
-    for (CgroupTree.Entry e : tree.walk()) {
-      if (!CgroupTree.isContainer(e)) {
-        continue;
-      }
-      String path = tree.kernelPath(e.dir());
-      alive.add(path);
-      Long now = tree.reader().oomKills(e.dir());
-      if (now == null) {
-        continue;
-      }
-      // First sight after start-up: a cgroup made since, all of whose kills the agent watched.
-      long before = accounted.computeIfAbsent(path, p -> 0L);
-      if (now < before) {
-        accounted.put(path, now); // a new cgroup of the same name
-      } else if (now > before) {
-        risen++;
-        found = path;
-        counts.put(path, now);
-      }
-    }
-    accounted.keySet().retainAll(alive);
-    if (risen == 1) {
-      accounted.merge(found, 1L, Long::sum);
+    Map<String, Long> rises = risen();
+    if (rises.size() == 1) {
+      String found = rises.keySet().iterator().next();
+      account(found, 1);
       return found;
     }
-    accounted.putAll(counts); // ambiguous: spent, never guessed
+    rises.forEach(this::account); // ambiguous: spent, never guessed
     return null;
   }
 
