@@ -125,6 +125,9 @@ public class OomPolicyReconciler implements Reconciler<OomPolicy> {
       // Kills of the namespace not assessed yet (after a start or a leader change): their
       // verdicts, coming, bring this policy back; it does not act on half of its kills.
       LOG.debug("OomPolicy {}/{} waits for {} kills to be assessed", ns, name, pending);
+      // Its gauge exists from its first look on (with what its status last said).
+      metrics.recommendations(
+          ns, name, old.recommendationCount == null ? 0 : old.recommendationCount);
       return UpdateControl.<OomPolicy>noUpdate()
           .rescheduleAfter(Duration.between(now, firstLook.get().plus(SETTLE)).plusSeconds(1));
     }
