@@ -335,11 +335,7 @@ public final class Agent implements AutoCloseable {
     boolean lone = EvidenceAssembler.loneLine(r);
     String proc = lone ? assembler.procContainer(r) : null;
     String container =
-        lone
-            ? (proc == null ? "lone:unknown" : proc)
-            : r.taskMemcg != null
-                ? r.taskMemcg
-                : r.memcgStatsPath != null ? r.memcgStatsPath : r.oomGroup;
+        lone ? (proc == null ? "lone:unknown" : proc) : EvidenceAssembler.victimCgroup(r);
     String coalesce = container == null ? null : (r.kind == null ? "" : r.kind) + "|" + container;
     boolean bare = false;
     synchronized (waitingLock) {
@@ -485,11 +481,7 @@ public final class Agent implements AutoCloseable {
     for (Waiting other : waiting.values()) {
       OomReport f = other.first;
       String at =
-          EvidenceAssembler.loneLine(f)
-              ? other.procContainer
-              : f.taskMemcg != null
-                  ? f.taskMemcg
-                  : f.memcgStatsPath != null ? f.memcgStatsPath : f.oomGroup;
+          EvidenceAssembler.loneLine(f) ? other.procContainer : EvidenceAssembler.victimCgroup(f);
       if (at != null) {
         pending.merge(at, other.kills(), Integer::sum);
       }

@@ -69,8 +69,7 @@ public final class EvidenceAssembler {
     if (counters == null || kernelPath == null) {
       return;
     }
-    String container = CgroupPaths.containerPath(kernelPath);
-    String key = container == null ? null : counters.kernelPathOf(container);
+    String key = containerKey(kernelPath);
     for (int i = 0; i < kills && key != null; i++) {
       if (!counters.take(key)) {
         return;
@@ -134,8 +133,7 @@ public final class EvidenceAssembler {
    * then the line is not located.
    */
   public String takeProc(String procContainer) {
-    String path =
-        procContainer == null || counters == null ? null : counters.kernelPathOf(procContainer);
+    String path = named(procContainer);
     return path != null && counters.take(path) ? path : null;
   }
 
@@ -146,8 +144,7 @@ public final class EvidenceAssembler {
    * /proc says so.
    */
   public boolean inGroup(String procContainer, String oomGroup) {
-    String kp =
-        procContainer == null || counters == null ? null : counters.kernelPathOf(procContainer);
+    String kp = named(procContainer);
     return kp != null && oomGroup != null && (kp.equals(oomGroup) || kp.startsWith(oomGroup + "/"));
   }
 
@@ -203,8 +200,7 @@ public final class EvidenceAssembler {
     int left = lines;
     if (counters != null) {
       for (var p : pending.entrySet()) {
-        String container = CgroupPaths.containerPath(p.getKey());
-        String key = container == null ? null : counters.kernelPathOf(container);
+        String key = containerKey(p.getKey());
         if (key != null) {
           risen.computeIfPresent(key, (k, v) -> v > p.getValue() ? v - p.getValue() : null);
         }
@@ -249,8 +245,7 @@ public final class EvidenceAssembler {
   public OomKill assembleShare(
       OomReport line, String lineContainer, Share share, long seq, long nowMillis) {
     OomReport r = line;
-    String lineAt =
-        lineContainer == null || counters == null ? null : counters.kernelPathOf(lineContainer);
+    String lineAt = named(lineContainer);
     boolean lineIsIts =
         share.path() == null || (share.sole() && (lineAt == null || lineAt.equals(share.path())));
     if (!lineIsIts || !Objects.equals(line.seq, seq)) {
@@ -285,7 +280,7 @@ public final class EvidenceAssembler {
       oomPath = at.path();
       a = PathAttribution.of(r, at.path(), at.path(), at.method());
     } else {
-      taskPath = firstOf(r.taskMemcg, r.memcgStatsPath, r.oomGroup);
+      taskPath = victimCgroup(r);
       oomPath = firstOf(r.oomMemcg, r.memcgStatsPath, r.oomGroup);
       a = PathAttribution.of(r, taskPath, oomPath, Attribution.METHOD_REPORT_PATH);
     }
@@ -317,8 +312,7 @@ public final class EvidenceAssembler {
         // A full report's kill is accounted at its container's counter (on cgroup v2 it counts the
         // kills below it too): a later lone kill line must not take it. A kill from before the
         // baseline is in the baseline already.
-        String container = CgroupPaths.containerPath(taskPath);
-        String key = container == null ? null : counters.kernelPathOf(container);
+        String key = containerKey(taskPath);
         Long count = key == null ? null : tree.reader().oomKills(tree.resolveKernelPath(key));
         if (count != null) {
           counters.accountOne(key, count);
@@ -396,6 +390,24 @@ public final class EvidenceAssembler {
     return kill;
   }
 
+  /**
+   * The victim's cgroup as a report with the kernel's paths names it: its task memcg, else the
+   * memory.stat section's, else the oom.group it was killed with.
+   */
+  public static String victimCgroup(OomReport r) {
+    return firstOf(r.taskMemcg, r.memcgStatsPath, r.oomGroup);
+  }
+
+  /** A container cgroup's path from /proc (the agent's cgroup namespace) as the tree names it. */
+  private String named(String container) {
+    return container == null || counters == null ? null : counters.kernelPathOf(container);
+  }
+
+  /** The container cgroup of a kernel path (none below it), as the tree names it. */
+  private String containerKey(String kernelPath) {
+    return named(CgroupPaths.containerPath(kernelPath));
+  }
+
   private static String firstOf(String... paths) {
     for (String p : paths) {
       if (p != null) {
@@ -429,9 +441,8 @@ public final class EvidenceAssembler {
     String method;
     // /proc gives the path as the agent's cgroup namespace sees it ("/../../kubepods…" in a
     // namespace of its own): read at the container's level, then named as the tree names it.
-    String container = procContainer != null ? procContainer : procContainer(r);
-    String path = container == null || counters == null ? null : counters.kernelPathOf(container);
-    if (path != null && counters.take(path)) {
+    String path = takeProc(procContainer != null ? procContainer : procContainer(r));
+    if (path != null) {
       method = Attribution.METHOD_PROC;
     } else {
       path = counters == null ? null : counters.onlyRisen();
