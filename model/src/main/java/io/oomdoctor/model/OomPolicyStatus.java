@@ -1,6 +1,7 @@
 package io.oomdoctor.model;
 
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.kubernetes.api.model.Condition;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,4 +27,10 @@ public class OomPolicyStatus {
 
   @JsonPropertyDescription("One entry per workload container that was OOM-killed.")
   public List<Recommendation> recommendations = new ArrayList<>();
+
+  @JsonPropertyDescription(
+      "Containers of the selected pods at risk before any kill (verified OomRisks), the soonest"
+          + " first; at most 50.")
+  @Size(max = 50)
+  public List<RiskSummary> risks = new ArrayList<>();
 }

@@ -28,7 +28,8 @@ public final class CrdPostProcessor {
   static final Map<String, Class<?>> RESOURCES =
       Map.of(
           "oomkills.oomdoctor.io-v1.yml", OomKill.class,
-          "oompolicies.oomdoctor.io-v1.yml", OomPolicy.class);
+          "oompolicies.oomdoctor.io-v1.yml", OomPolicy.class,
+          "oomrisks.oomdoctor.io-v1.yml", OomRisk.class);
 
   static final String HEADER =
       "# Generated from the model module's Java types; do not edit.\n"

@@ -53,6 +53,7 @@ public final class Agent implements AutoCloseable {
   private final long bootEpochMillis;
   private final MemorySampler sampler;
   private final EvidenceAssembler assembler;
+  private final io.oomdoctor.agent.risk.RiskWatch risks;
   private final OomReportParser parser;
   private final ConcurrentSkipListSet<Long> undelivered = new ConcurrentSkipListSet<>();
   private final AtomicBoolean started = new AtomicBoolean();
@@ -107,6 +108,13 @@ public final class Agent implements AutoCloseable {
     this.assembler =
         new EvidenceAssembler(
             config.nodeName(), config.namespace(), tree, sampler, pods, config.procRoot());
+    this.risks =
+        new io.oomdoctor.agent.risk.RiskWatch(
+            config.nodeName(),
+            sampler,
+            pods,
+            metrics,
+            io.oomdoctor.diagnosis.risk.RiskSettings.defaults());
     this.parser =
         new OomReportParser(
             new OomReportParser.Listener() {
@@ -132,6 +140,8 @@ public final class Agent implements AutoCloseable {
         "oomdoctor.agent.exports.pending", "Kills waiting to be delivered", exporter::pending);
     metrics.gauge(
         "oomdoctor.agent.cgroups.tracked", "Cgroups with a memory history", sampler::tracked);
+    metrics.gauge(
+        "oomdoctor.agent.risks.active", "Risks before the kill active now", risks::active);
   }
 
   /** Starts sampling and reading; returns at once. */
@@ -672,7 +682,9 @@ public final class Agent implements AutoCloseable {
   private void samplePass() {
     long t0 = System.nanoTime();
     try {
-      int n = sampler.sampleOnce(clock.millis());
+      long now = clock.millis();
+      int n = sampler.sampleOnce(now);
+      risks.pass(now);
       metrics.sampled(Duration.ofNanos(System.nanoTime() - t0), n);
     } catch (RuntimeException e) {
       LOG.warn("Sampling pass failed: {}", e.toString());
@@ -739,6 +751,11 @@ public final class Agent implements AutoCloseable {
     return readerRunning && sampler.lastPassCount() >= 0;
   }
 
+  /** The risks before the kill, weighed after each sampling pass. */
+  public io.oomdoctor.agent.risk.RiskWatch risks() {
+    return risks;
+  }
+
   public MemorySampler sampler() {
     return sampler;
   }
@@ -779,6 +796,7 @@ public final class Agent implements AutoCloseable {
       }
     }
     scheduler.shutdownNow();
+    risks.close();
     try {
       scheduler.awaitTermination(5, TimeUnit.SECONDS);
     } catch (InterruptedException e) {

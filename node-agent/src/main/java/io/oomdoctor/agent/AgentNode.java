@@ -11,6 +11,8 @@ import io.oomdoctor.agent.kube.KubeConnection;
 import io.oomdoctor.agent.metrics.AgentMetrics;
 import io.oomdoctor.agent.pod.PodResolver;
 import io.oomdoctor.agent.pod.PodWatcher;
+import io.oomdoctor.agent.risk.ApiRiskExporter;
+import io.oomdoctor.agent.risk.StdoutRiskExporter;
 import java.io.PrintStream;
 import java.time.Clock;
 import java.time.Duration;
@@ -49,6 +51,9 @@ public final class AgentNode implements AutoCloseable {
           Duration.ofMinutes(1));
     }
   }
+
+  /** OomRisk writes per second at most (risks change slowly; kills go first). */
+  static final double RISK_QPS = 2;
 
   private final Agent agent;
   private final Exporter exporter;
@@ -97,7 +102,9 @@ public final class AgentNode implements AutoCloseable {
             export.initialBackoff(),
             export.maxBackoff(),
             metrics);
-    return new AgentNode(new Agent(config, out, pods, metrics, clock), out, pods);
+    Agent agent = new Agent(config, out, pods, metrics, clock);
+    agent.risks().exporter(new ApiRiskExporter(api, metrics, RISK_QPS));
+    return new AgentNode(agent, out, pods);
   }
 
   /**
@@ -156,8 +163,9 @@ public final class AgentNode implements AutoCloseable {
   public static AgentNode stdout(
       AgentConfig config, PrintStream out, AgentMetrics metrics, Clock clock) {
     Exporter exporter = new StdoutExporter(out, metrics);
-    return new AgentNode(
-        new Agent(config, exporter, PodResolver.NONE, metrics, clock), exporter, PodResolver.NONE);
+    Agent agent = new Agent(config, exporter, PodResolver.NONE, metrics, clock);
+    agent.risks().exporter(new StdoutRiskExporter(out));
+    return new AgentNode(agent, exporter, PodResolver.NONE);
   }
 
   public AgentNode start() {

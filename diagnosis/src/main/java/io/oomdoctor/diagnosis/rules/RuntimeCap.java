@@ -33,7 +33,8 @@ public final class RuntimeCap implements Rule {
     };
   }
 
-  private static Optional<Finding> jvm(RuntimeCaps c, long limit) {
+  /** The JVM's caps against the limit: no container support, or a heap that fills it. */
+  public static Optional<Finding> jvm(RuntimeCaps c, long limit) {
     // Heap at ~70 % of the limit leaves room for metaspace, thread stacks, direct buffers, the
     // code cache and GC structures.
     String xmx = (Bytes.roundUpMi(limit * 0.70) / Bytes.MI) + "m";
@@ -105,7 +106,8 @@ public final class RuntimeCap implements Rule {
     return Optional.empty();
   }
 
-  private static Optional<Finding> node(RuntimeCaps c, long limit) {
+  /** Node's old space against the limit. */
+  public static Optional<Finding> node(RuntimeCaps c, long limit) {
     if (c.nodeMaxOldSpaceMb == null || c.nodeMaxOldSpaceMb * Bytes.MI < limit * 0.75) {
       return Optional.empty();
     }

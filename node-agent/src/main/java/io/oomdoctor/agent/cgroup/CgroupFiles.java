@@ -82,6 +82,56 @@ final class CgroupFiles {
     }
   }
 
+  /** Several counters of one "key value" file read once; 0 for a missing key, null file gone. */
+  static long[] counters(Path file, String... keys) {
+    String s = read(file);
+    if (s == null) {
+      return null;
+    }
+    long[] out = new long[keys.length];
+    for (int i = 0; i < keys.length; i++) {
+      out[i] = counterIn(s, keys[i]);
+    }
+    return out;
+  }
+
+  private static long counterIn(String s, String key) {
+    int at = s.startsWith(key + " ") ? 0 : s.indexOf("\n" + key + " ");
+    if (at < 0) {
+      return 0;
+    }
+    int start = s.indexOf(' ', at + 1) + 1;
+    int end = s.indexOf('\n', start);
+    try {
+      return Long.parseLong(s.substring(start, end < 0 ? s.length() : end).trim());
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+
+  /**
+   * "some avg10=0.00 avg60=1.25 avg300=0.40 total=123" (PSI): the some line's avg60, or null when
+   * the file is missing or garbled.
+   */
+  static Double pressureSomeAvg60(Path file) {
+    String s = read(file);
+    if (s == null || !s.startsWith("some ")) {
+      return null;
+    }
+    int at = s.indexOf("avg60=");
+    int nl = s.indexOf('\n');
+    if (at < 0 || (nl >= 0 && at > nl)) {
+      return null;
+    }
+    int end = s.indexOf(' ', at);
+    try {
+      double v = Double.parseDouble(s.substring(at + 6, end < 0 ? s.length() : end).trim());
+      return Double.isFinite(v) && v >= 0 ? Math.min(100.0, v) : null;
+    } catch (NumberFormatException e) {
+      return null;
+    }
+  }
+
   static long[] pids(Path file) {
     String s = read(file);
     if (s == null || s.isBlank()) {

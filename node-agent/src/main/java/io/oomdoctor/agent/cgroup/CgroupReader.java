@@ -25,6 +25,12 @@ public interface CgroupReader {
   long inactiveFile(Path dir);
 
   /**
+   * Limit, inactive file cache, tmpfs and pressure in one look (memory.stat read once): what the
+   * sampler reads every few passes.
+   */
+  CgroupFigures figures(Path dir);
+
+  /**
    * How many processes the kernel's OOM killer has killed in this cgroup, or null when unknown (a
    * kernel without the counter, or the cgroup is gone). One small read.
    */

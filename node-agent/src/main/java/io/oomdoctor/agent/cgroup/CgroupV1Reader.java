@@ -49,6 +49,20 @@ public final class CgroupV1Reader implements CgroupReader {
   }
 
   @Override
+  public CgroupFigures figures(Path dir) {
+    Long limit = CgroupFiles.number(dir.resolve("memory.limit_in_bytes"));
+    long[] stat =
+        CgroupFiles.counters(dir.resolve("memory.stat"), "total_inactive_file", "total_shmem");
+    Long failcnt = CgroupFiles.number(dir.resolve("memory.failcnt"));
+    return new CgroupFigures(
+        limit == null ? -1 : limit,
+        stat == null ? 0 : stat[0],
+        stat == null ? 0 : stat[1],
+        null,
+        failcnt == null || failcnt < 0 ? null : failcnt);
+  }
+
+  @Override
   public Long oomKills(Path dir) {
     Map<String, Long> oom = CgroupFiles.keyed(dir.resolve("memory.oom_control"));
     return oom == null ? null : oom.get("oom_kill");

@@ -52,6 +52,18 @@ public final class CgroupV2Reader implements CgroupReader {
   }
 
   @Override
+  public CgroupFigures figures(Path dir) {
+    Long limit = CgroupFiles.number(dir.resolve("memory.max"));
+    long[] stat = CgroupFiles.counters(dir.resolve("memory.stat"), "inactive_file", "shmem");
+    return new CgroupFigures(
+        limit == null ? -1 : limit,
+        stat == null ? 0 : stat[0],
+        stat == null ? 0 : stat[1],
+        CgroupFiles.pressureSomeAvg60(dir.resolve("memory.pressure")),
+        null);
+  }
+
+  @Override
   public Long oomKills(Path dir) {
     Map<String, Long> events = CgroupFiles.keyed(dir.resolve("memory.events"));
     return events == null ? null : events.get("oom_kill");

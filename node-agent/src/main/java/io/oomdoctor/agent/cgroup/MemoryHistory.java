@@ -23,6 +23,16 @@ public final class MemoryHistory {
   private long lastSeenSec;
   private long startedSec;
   private long lastInactiveBytes;
+  private CgroupFigures figures = CgroupFigures.NONE;
+
+  /** The slower figures over time: {sec, shmem KiB, failcnt}, at their own cadence. */
+  static final int FIGURE_SLOTS = 120;
+
+  private final long[] figureSec = new long[FIGURE_SLOTS];
+  private final int[] shmemKb = new int[FIGURE_SLOTS];
+  private final long[] failcnt = new long[FIGURE_SLOTS];
+  private int figureHead = -1;
+  private int figureSize;
 
   /**
    * @param intervalSec sampling interval (the raw tier's resolution)
@@ -54,6 +64,71 @@ public final class MemoryHistory {
 
   public synchronized void lastInactiveBytes(long bytes) {
     lastInactiveBytes = bytes;
+  }
+
+  /** Records the slower figures read at {@code epochSec} (see {@link CgroupFigures}). */
+  public synchronized void figures(long epochSec, CgroupFigures f) {
+    figures = f;
+    lastInactiveBytes = f.inactiveFileBytes();
+    figureHead = (figureHead + 1) % FIGURE_SLOTS;
+    figureSec[figureHead] = epochSec;
+    shmemKb[figureHead] = (int) Math.min(Integer.MAX_VALUE, f.shmemBytes() >> 10);
+    failcnt[figureHead] = f.failcnt() == null ? -1 : f.failcnt();
+    figureSize = Math.min(figureSize + 1, FIGURE_SLOTS);
+  }
+
+  /** The figures last read. */
+  public synchronized CgroupFigures figures() {
+    return figures;
+  }
+
+  /** tmpfs samples from {@code sinceSec} on, {sec, bytes}, oldest first. */
+  public synchronized List<long[]> tmpfsSince(long sinceSec) {
+    List<long[]> out = new ArrayList<>();
+    for (int i = figureSize - 1; i >= 0; i--) {
+      int idx = (figureHead - i + FIGURE_SLOTS) % FIGURE_SLOTS;
+      if (figureSec[idx] >= sinceSec) {
+        out.add(new long[] {figureSec[idx], (long) shmemKb[idx] << 10});
+      }
+    }
+    return out;
+  }
+
+  /**
+   * How much memory.failcnt rose since {@code sinceSec} (from the first reading at or after it), or
+   * null when it is not known (cgroup v2, or no reading that old).
+   */
+  public synchronized Long failcntRiseSince(long sinceSec) {
+    long first = -1;
+    long last = -1;
+    for (int i = figureSize - 1; i >= 0; i--) {
+      int idx = (figureHead - i + FIGURE_SLOTS) % FIGURE_SLOTS;
+      if (failcnt[idx] < 0) {
+        continue;
+      }
+      if (figureSec[idx] >= sinceSec && first < 0) {
+        first = failcnt[idx];
+      }
+      last = failcnt[idx];
+    }
+    return first < 0 || last < first ? null : last - first;
+  }
+
+  /** Working-set samples of the fine tier from {@code sinceSec} on, {sec, bytes}, oldest first. */
+  public synchronized List<long[]> workingSetSince(long sinceSec) {
+    List<long[]> out = new ArrayList<>();
+    raw.forEachWorkingSet(
+        (sec, kb) -> {
+          if (sec >= sinceSec) {
+            out.add(new long[] {sec, kb << 10});
+          }
+        });
+    return out;
+  }
+
+  /** The last usage sample in bytes (0 before any). */
+  public synchronized long lastUsageBytes() {
+    return raw.lastUsageKb() << 10;
   }
 
   public synchronized long lastSeenSec() {
@@ -249,6 +324,17 @@ public final class MemoryHistory {
       }
       int oldest = (head - size + 1 + bucketIndex.length) % bucketIndex.length;
       return (long) bucketIndex[oldest] * bucketSec;
+    }
+
+    long lastUsageKb() {
+      return head < 0 ? 0 : usageKb[head];
+    }
+
+    void forEachWorkingSet(PointConsumer c) {
+      for (int i = size - 1; i >= 0; i--) {
+        int idx = (head - i + bucketIndex.length) % bucketIndex.length;
+        c.accept((long) bucketIndex[idx] * bucketSec, wsKb[idx]);
+      }
     }
 
     void forEach(PointConsumer c) {

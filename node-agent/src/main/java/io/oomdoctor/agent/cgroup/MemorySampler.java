@@ -33,6 +33,7 @@ public final class MemorySampler {
   private final Map<String, MemoryHistory> histories = new ConcurrentHashMap<>();
   private final Map<String, ProcessSnapshot> lastProcesses = new ConcurrentHashMap<>();
   private volatile int lastPassCount = -1;
+  private volatile List<CgroupTree.Entry> lastEntries = List.of();
 
   private long passes;
 
@@ -78,10 +79,8 @@ public final class MemorySampler {
       }
       MemoryHistory h = histories.get(e.key());
       // memory.stat on the same cadence as processes (and at first sight); usage every pass.
-      long inactive =
-          h == null || lookAtProcesses
-              ? tree.reader().inactiveFile(e.dir())
-              : h.lastInactiveBytes();
+      CgroupFigures figures = h == null || lookAtProcesses ? tree.reader().figures(e.dir()) : null;
+      long inactive = figures != null ? figures.inactiveFileBytes() : h.lastInactiveBytes();
       boolean container = CgroupTree.isContainer(e);
       boolean look = container && processes != null && (lookAtProcesses || h == null);
       long[] pids = look ? tree.reader().pids(e.dir()) : null;
@@ -99,10 +98,13 @@ public final class MemorySampler {
         h = new MemoryHistory(intervalSec, nowSec, startedSec(pids));
         histories.put(e.key(), h);
       }
-      h.lastInactiveBytes(inactive);
+      if (figures != null) {
+        h.figures(nowSec, figures);
+      }
       h.add(nowSec, usage, Math.max(0, usage - inactive));
       sampled++;
     }
+    lastEntries = entries;
     histories.entrySet().removeIf(en -> nowSec - en.getValue().lastSeenSec() > GRACE_SEC);
     lastProcesses.keySet().retainAll(histories.keySet());
     if (processes != null && lookAtProcesses) {
@@ -124,6 +126,26 @@ public final class MemorySampler {
       }
     }
     return minTicks == Long.MAX_VALUE ? 0 : bootEpochSec + minTicks / 100; // USER_HZ is 100
+  }
+
+  /** The pod and container cgroups the latest pass found. */
+  public List<CgroupTree.Entry> lastEntries() {
+    return lastEntries;
+  }
+
+  /** The history of a cgroup by its key (see {@link CgroupTree.Entry#key()}), or null. */
+  public MemoryHistory historyOf(String key) {
+    return histories.get(key);
+  }
+
+  /** Whether processes were looked at in the latest pass. */
+  public boolean lookedAtProcesses() {
+    return (passes - 1) % PROCESS_EVERY == 0;
+  }
+
+  /** The last look at the processes of a container cgroup by its key, or null. */
+  public ProcessSnapshot processesOf(String key) {
+    return lastProcesses.get(key);
   }
 
   /** Cgroups currently held (live or within grace). */

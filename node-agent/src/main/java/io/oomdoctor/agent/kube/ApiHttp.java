@@ -165,7 +165,11 @@ final class ApiHttp {
       StringBuilder head = requestHead(method, path, authorization);
       head.append("Accept: application/json\r\n");
       if (body != null) {
-        head.append("Content-Type: application/json\r\n");
+        // The agent's only PATCH is a JSON patch (an OomRisk's spec replaced whole).
+        head.append(
+            method.equals("PATCH")
+                ? "Content-Type: application/json-patch+json\r\n"
+                : "Content-Type: application/json\r\n");
         head.append("Content-Length: ").append(body.length).append("\r\n");
       } else if (!method.equals("GET")) {
         head.append("Content-Length: 0\r\n");

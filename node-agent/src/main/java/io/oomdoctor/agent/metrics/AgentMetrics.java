@@ -95,7 +95,8 @@ public final class AgentMetrics {
         .computeIfAbsent(labels, l -> new DoubleAdder());
   }
 
-  private static String labels(String... kv) {
+  /** A label set as Prometheus writes it, in the order given (sort the names). */
+  public static String labels(String... kv) {
     StringBuilder sb = new StringBuilder();
     for (int i = 0; i < kv.length; i += 2) {
       sb.append(sb.length() == 0 ? "" : ",")
@@ -194,6 +195,39 @@ public final class AgentMetrics {
     delivery.observe(Math.max(0, seconds));
   }
 
+  /** A risk reported (raised or renewed) for a container, by risk. */
+  public void riskReported(String risk) {
+    counter(
+            "oomdoctor.agent.risks.reported",
+            "Risks before the kill reported for containers (raised or renewed), by risk",
+            labels("risk", risk))
+        .add(1);
+  }
+
+  static final String RATIO = "oomdoctor_container_working_set_ratio";
+  static final String ETA = "oomdoctor_container_oom_eta_seconds";
+  private volatile Map<String, Double> ratios = Map.of();
+  private volatile Map<String, Double> etas = Map.of();
+
+  /**
+   * The per-container gauges of the latest pass, by label set: working set over limit, and seconds
+   * until the limit at the current growth (only where a steady growth meets it within the risk
+   * horizon). Bounded by the caller.
+   */
+  public void containerGauges(Map<String, Double> ratios, Map<String, Double> etas) {
+    this.ratios = Map.copyOf(ratios);
+    this.etas = Map.copyOf(etas);
+  }
+
+  private static void labelled(
+      StringBuilder sb, String name, String help, Map<String, Double> series) {
+    head(sb, name, "gauge", help);
+    new TreeMap<>(series)
+        .forEach(
+            (l, v) ->
+                sb.append(name).append('{').append(l).append("} ").append(num(v)).append('\n'));
+  }
+
   public void gauge(String name, String description, Supplier<Number> value) {
     gauges.put(name, value);
     gaugeHelp.put(name, description);
@@ -223,6 +257,8 @@ public final class AgentMetrics {
                         out.put(
                             prom(name) + "_total" + (l.isEmpty() ? "" : "{" + l + "}"), v.sum())));
     gauges.forEach((name, g) -> out.put(prom(name), value(g)));
+    ratios.forEach((l, v) -> out.put(RATIO + "{" + l + "}", v));
+    etas.forEach((l, v) -> out.put(ETA + "{" + l + "}", v));
     for (Summary m : new Summary[] {sampling, delivery}) {
       out.put(m.name + "_count", (double) m.count.get());
       out.put(m.name + "_sum", m.sum.sum());
@@ -254,6 +290,18 @@ public final class AgentMetrics {
               head(sb, prom(name), "gauge", gaugeHelp.get(name));
               sb.append(prom(name)).append(' ').append(num(value(g))).append('\n');
             });
+    labelled(
+        sb,
+        RATIO,
+        "Working set (usage less inactive file cache) over the memory limit, per container (the"
+            + " highest 100 of the node)",
+        ratios);
+    labelled(
+        sb,
+        ETA,
+        "Seconds until the memory limit is reached at the working set's steady growth, for"
+            + " containers where it is reached within the risk horizon (the soonest 100)",
+        etas);
     sampling.write(sb);
     delivery.write(sb);
     return sb.toString();
