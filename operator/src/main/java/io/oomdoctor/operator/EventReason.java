@@ -9,5 +9,11 @@ public enum EventReason {
   /** Normal on the workload: a new limit to commit or apply. */
   MemoryLimitRecommended,
   /** Normal on the workload: the operator raised its limit. */
-  MemoryLimitRaised
+  MemoryLimitRaised,
+  /** Warning on the Pod: a container at risk of an OOM kill before any kill. */
+  OOMRisk,
+  /** Normal on the Pod: a container's risk has gone. */
+  OOMRiskCleared,
+  /** Warning on the Pod: a runtime's memory cap does not fit the limit, seen at start. */
+  MemoryMisconfigured
 }

@@ -21,28 +21,54 @@ final class KillValidator {
 
   Trust validate(OomKill kill, KillObserver.Observation o) {
     OomKillSpec spec = kill.getSpec() == null ? new OomKillSpec() : kill.getSpec();
-    PodReference ref = spec.pod;
-    String ns = kill.getMetadata().getNamespace();
+    return validate(
+        "kill",
+        kill.getMetadata().getNamespace(),
+        spec.pod,
+        spec.attribution == null ? null : spec.attribution.podUid,
+        spec.nodeName,
+        kill.getMetadata().getLabels() == null
+            ? null
+            : kill.getMetadata().getLabels().get(OomKill.LABEL_NODE),
+        spec.attribution == null ? null : spec.attribution.containerId,
+        o.pod());
+  }
+
+  /**
+   * The same checks for any claim a node makes about a pod (a kill, a risk): {@code what} names the
+   * claim in the sentences.
+   */
+  static Trust validate(
+      String what,
+      String ns,
+      PodReference ref,
+      String attributed,
+      String nodeName,
+      String label,
+      String containerId,
+      Pod pod) {
     if (ref == null || ref.name == null) {
-      return new Trust(TrustReason.NoPod, "The kill names no pod.");
+      return new Trust(TrustReason.NoPod, "The " + what + " names no pod.");
     }
     if (ref.namespace != null && !ref.namespace.equals(ns)) {
       return new Trust(
           TrustReason.NamespaceMismatch,
-          "The OomKill is in namespace "
+          "The "
+              + what
+              + " is in namespace "
               + ns
               + " but names a pod in namespace "
               + ref.namespace
-              + "; a kill is only believed in its pod's own namespace.");
+              + "; a "
+              + what
+              + " is only believed in its pod's own namespace.");
     }
-    Pod pod = o.pod();
     if (pod == null) {
       return new Trust(
           TrustReason.PodGone,
           "Pod " + ref.name + " is gone; diagnosed from the kernel's report, not acted on.");
     }
     String uid = pod.getMetadata().getUid();
-    String attributed = spec.attribution == null ? null : spec.attribution.podUid;
     if (ref.uid == null
         || !ref.uid.equals(uid)
         || (attributed != null && !attributed.equals(uid))) {
@@ -57,17 +83,11 @@ final class KillValidator {
               + "; the report is not trusted.");
     }
     String node = pod.getSpec() == null ? null : pod.getSpec().getNodeName();
-    String label =
-        kill.getMetadata().getLabels() == null
-            ? null
-            : kill.getMetadata().getLabels().get(OomKill.LABEL_NODE);
-    if (node == null
-        || !node.equals(spec.nodeName)
-        || (label != null && !label.equals(spec.nodeName))) {
+    if (node == null || !node.equals(nodeName) || (label != null && !label.equals(nodeName))) {
       return new Trust(
           TrustReason.NodeMismatch,
           "Reported by node "
-              + spec.nodeName
+              + nodeName
               + " (label "
               + label
               + "), but pod "
@@ -77,12 +97,11 @@ final class KillValidator {
               + "; the report is not trusted.");
     }
     if (ref.container != null) {
-      String id = spec.attribution == null ? null : spec.attribution.containerId;
-      if (id == null || !hasContainer(pod, ref.container, id)) {
+      if (containerId == null || !hasContainer(pod, ref.container, containerId)) {
         return new Trust(
             TrustReason.ContainerNotInPod,
             "Container ID "
-                + id
+                + containerId
                 + " is not container "
                 + ref.container
                 + " of pod "

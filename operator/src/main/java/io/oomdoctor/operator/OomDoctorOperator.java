@@ -63,8 +63,16 @@ public final class OomDoctorOperator implements AutoCloseable {
             c.settingNamespaces(namespaces);
           }
         });
+    RiskVerdicts risks = new RiskVerdicts(RiskVerdicts.DEFAULT_CAPACITY);
     operator.register(
-        new OomPolicyReconciler(client, settings, metrics, clock, verdicts, index),
+        new OomRiskReconciler(client, settings, metrics, clock, risks),
+        c -> {
+          if (namespaces.length > 0) {
+            c.settingNamespaces(namespaces);
+          }
+        });
+    operator.register(
+        new OomPolicyReconciler(client, settings, metrics, clock, verdicts, index, risks),
         c -> {
           if (namespaces.length > 0) {
             c.settingNamespaces(namespaces);

@@ -47,6 +47,7 @@ public class OomPolicyReconciler implements Reconciler<OomPolicy> {
   private final PolicyConflicts conflicts;
   private final RecommendationMaker maker;
   private final KillIndex index;
+  private final RiskVerdicts risks;
   private final SimpleInboundEventSource<OomPolicy> verdictChanges =
       new SimpleInboundEventSource<>();
   private final AtomicReference<Instant> firstLook = new AtomicReference<>();
@@ -60,6 +61,18 @@ public class OomPolicyReconciler implements Reconciler<OomPolicy> {
       Clock clock,
       KillVerdicts verdicts,
       KillIndex index) {
+    this(client, settings, metrics, clock, verdicts, index, new RiskVerdicts(1));
+  }
+
+  public OomPolicyReconciler(
+      KubernetesClient client,
+      OperatorSettings settings,
+      OperatorMetrics metrics,
+      Clock clock,
+      KillVerdicts verdicts,
+      KillIndex index,
+      RiskVerdicts risks) {
+    this.risks = risks;
     this.metrics = metrics;
     this.index = index;
     this.clock = clock;
@@ -88,6 +101,14 @@ public class OomPolicyReconciler implements Reconciler<OomPolicy> {
     verdicts.listen(
         (before, after) -> {
           for (KillVerdicts.Verdict v : new KillVerdicts.Verdict[] {before, after}) {
+            if (v != null && v.policy() != null && v.namespace() != null) {
+              verdictChanges.propagateEvent(new ResourceID(v.policy(), v.namespace()));
+            }
+          }
+        });
+    risks.listen(
+        (before, after) -> {
+          for (RiskVerdicts.Verdict v : new RiskVerdicts.Verdict[] {before, after}) {
             if (v != null && v.policy() != null && v.namespace() != null) {
               verdictChanges.propagateEvent(new ResourceID(v.policy(), v.namespace()));
             }
@@ -163,6 +184,7 @@ public class OomPolicyReconciler implements Reconciler<OomPolicy> {
         }
       }
     }
+    status.risks = risks(ns, name);
     status.killsSeen = mine.stream().mapToInt(KillVerdicts.Verdict::kills).sum();
     status.workloads = groups.size();
     status.recommendationCount = status.recommendations.size();
@@ -207,6 +229,28 @@ public class OomPolicyReconciler implements Reconciler<OomPolicy> {
     policy.setStatus(status);
     UpdateControl<OomPolicy> control = UpdateControl.patchStatus(policy);
     return retry == null ? control : control.rescheduleAfter(retry.plusSeconds(1));
+  }
+
+  /** Containers of the policy at risk before any kill, the soonest first, at most 50. */
+  private List<io.oomdoctor.model.RiskSummary> risks(String ns, String policy) {
+    List<io.oomdoctor.model.RiskSummary> out = new ArrayList<>();
+    for (RiskVerdicts.Verdict v : risks.shownFor(ns, policy)) {
+      if (out.size() >= 50) {
+        break;
+      }
+      io.oomdoctor.model.RiskSummary r = new io.oomdoctor.model.RiskSummary();
+      r.workload = v.workload();
+      r.pod = v.pod();
+      r.container = v.container();
+      r.risk = v.risk();
+      r.message = v.message();
+      r.etaSeconds = v.etaSeconds();
+      r.currentLimit = v.currentLimit();
+      r.since = v.since();
+      r.oomRisk = v.name();
+      out.add(r);
+    }
+    return out;
   }
 
   private UpdateControl<OomPolicy> invalid(

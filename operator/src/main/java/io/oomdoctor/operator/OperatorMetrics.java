@@ -65,6 +65,25 @@ public final class OperatorMetrics {
     return nz(io.oomdoctor.model.Text.clip(v, 128));
   }
 
+  private static final java.util.Set<String> RISKS =
+      java.util.Set.of(
+          io.oomdoctor.model.OomRisk.NEAR_LIMIT,
+          io.oomdoctor.model.OomRisk.LIMIT_IN_SIGHT,
+          io.oomdoctor.model.OomRisk.PRESSURE,
+          io.oomdoctor.model.OomRisk.TMPFS,
+          io.oomdoctor.model.OomRisk.MISCONFIGURED);
+
+  /** One report of a risk looked at (a raise or a renewal), by risk and the operator's trust. */
+  public void riskSeen(String risk, String trust) {
+    Counter.builder("oomdoctor_risks")
+        .description(
+            "Reports of risks before the kill (raised or renewed) the operator looked at, by risk"
+                + " and trust (Verified, or why not)")
+        .tags("risk", RISKS.contains(risk) ? risk : "other", "trust", label(trust))
+        .register(registry)
+        .increment();
+  }
+
   /** From the kernel's kill to the Event on the Pod. */
   public void killToEvent(java.time.Duration d) {
     if (d.isNegative()) {

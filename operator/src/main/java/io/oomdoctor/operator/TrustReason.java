@@ -18,7 +18,9 @@ public enum TrustReason {
   /** The pod runs on another node than the one that reported the kill. */
   NodeMismatch(false, false),
   /** The reported container ID is not one of the pod's containers (current or last state). */
-  ContainerNotInPod(false, false);
+  ContainerNotInPod(false, false),
+  /** An OomRisk whose figures do not show the risk it names (nothing is said on the pod). */
+  NotSupported(false, false);
 
   private final boolean diagnosed;
   private final boolean actionable;

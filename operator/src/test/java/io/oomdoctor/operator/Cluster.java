@@ -72,7 +72,11 @@ final class Cluster implements AutoCloseable {
             false);
     server.init();
     client = server.createClient();
-    for (String crd : List.of("oomkills.oomdoctor.io-v1.yml", "oompolicies.oomdoctor.io-v1.yml", "oomrisks.oomdoctor.io-v1.yml")) {
+    for (String crd :
+        List.of(
+            "oomkills.oomdoctor.io-v1.yml",
+            "oompolicies.oomdoctor.io-v1.yml",
+            "oomrisks.oomdoctor.io-v1.yml")) {
       try (InputStream in =
           getClass().getClassLoader().getResourceAsStream("META-INF/fabric8/" + crd)) {
         client
