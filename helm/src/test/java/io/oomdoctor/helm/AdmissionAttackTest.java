@@ -80,6 +80,11 @@ class AdmissionAttackTest {
 
   /** True when every policy that matches the request lets it through. */
   static boolean admitted(Map<String, Object> request, Map<String, Object> object) {
+    return admitted("oomkills", request, object);
+  }
+
+  /** The same for a request on {@code resource} (oomkills, oomrisks). */
+  static boolean admitted(String kind, Map<String, Object> request, Map<String, Object> object) {
     for (ValidatingAdmissionPolicy p : policies()) {
       Map<String, Object> vars = new HashMap<>();
       vars.put("request", request);
@@ -87,8 +92,8 @@ class AdmissionAttackTest {
       var rule = p.getSpec().getMatchConstraints().getResourceRules().get(0);
       String resource =
           request.get("subResource").toString().isEmpty()
-              ? "oomkills"
-              : "oomkills/" + request.get("subResource");
+              ? kind
+              : kind + "/" + request.get("subResource");
       if (!rule.getResources().contains(resource)) {
         continue;
       }
@@ -158,6 +163,29 @@ class AdmissionAttackTest {
   @Test
   void anOomKillNamesOnlyAPodOfItsOwnNamespace() {
     assertThat(admitted(request(AGENT, "node-a", ""), kill("evil", "shop", "node-a"))).isFalse();
+  }
+
+  @Test
+  void oomRisksAreGuardedAsOomKillsAre() {
+    // The agent's own node's risk, and the operator's status of it, pass.
+    assertThat(admitted("oomrisks", request(AGENT, "node-a", ""), kill("shop", "shop", "node-a")))
+        .isTrue();
+    assertThat(
+            admitted("oomrisks", request(OPERATOR, null, "status"), kill("shop", "shop", "node-a")))
+        .isTrue();
+    // A tenant forging a risk (an Event on any pod of its namespace) or its status: denied.
+    assertThat(admitted("oomrisks", request(TENANT, null, ""), kill("shop", "shop", "node-a")))
+        .isFalse();
+    assertThat(
+            admitted("oomrisks", request(TENANT, null, "status"), kill("shop", "shop", "node-a")))
+        .isFalse();
+    // A node reporting another node's pod, or a pod of another namespace: denied.
+    assertThat(admitted("oomrisks", request(AGENT, "node-a", ""), kill("shop", "shop", "node-b")))
+        .isFalse();
+    assertThat(admitted("oomrisks", request(AGENT, "node-a", ""), kill("evil", "shop", "node-a")))
+        .isFalse();
+    assertThat(admitted("oomrisks", request(OPERATOR, null, ""), kill("shop", "shop", "node-a")))
+        .isFalse();
   }
 
   @Test

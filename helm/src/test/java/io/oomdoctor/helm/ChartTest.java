@@ -183,8 +183,11 @@ class ChartTest {
     List<HasMetadata> objects = render(Map.of());
     ClusterRole agent = one(objects, ClusterRole.class, "oomdoctor-agent");
     assertThat(verbs(agent, "oomdoctor.io", "oomkills")).containsExactlyInAnyOrder("create", "get");
+    assertThat(verbs(agent, "oomdoctor.io", "oomrisks"))
+        .as("risks are created, then their spec replaced")
+        .containsExactlyInAnyOrder("create", "patch");
     assertThat(verbs(agent, "", "pods")).containsExactlyInAnyOrder("list", "watch");
-    assertThat(agent.getRules()).hasSize(2);
+    assertThat(agent.getRules()).hasSize(3);
     ClusterRole op = one(objects, ClusterRole.class, "oomdoctor-operator");
     assertThat(verbs(op, "apps", "deployments")).containsExactly("get");
     assertThat(verbs(op, "batch", "cronjobs")).containsExactly("get");
@@ -272,7 +275,7 @@ class ChartTest {
         .singleElement()
         .satisfies(
             r -> {
-              assertThat(r.getResources()).containsExactly("oomkills");
+              assertThat(r.getResources()).containsExactly("oomkills", "oomrisks");
               assertThat(r.getOperations()).contains("CREATE", "UPDATE");
             });
     assertThat(vap.getSpec().getMatchConditions())
@@ -431,7 +434,11 @@ class ChartTest {
 
   @Test
   void theChartShipsTheGeneratedCrds() throws Exception {
-    for (String crd : List.of("oomkills.oomdoctor.io-v1.yml", "oompolicies.oomdoctor.io-v1.yml", "oomrisks.oomdoctor.io-v1.yml")) {
+    for (String crd :
+        List.of(
+            "oomkills.oomdoctor.io-v1.yml",
+            "oompolicies.oomdoctor.io-v1.yml",
+            "oomrisks.oomdoctor.io-v1.yml")) {
       assertThat(CHART.resolve("crds").resolve(crd))
           .hasSameTextualContentAs(Paths.get("../crds").resolve(crd));
     }

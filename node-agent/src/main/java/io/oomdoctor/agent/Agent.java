@@ -142,6 +142,14 @@ public final class Agent implements AutoCloseable {
         "oomdoctor.agent.cgroups.tracked", "Cgroups with a memory history", sampler::tracked);
     metrics.gauge(
         "oomdoctor.agent.risks.active", "Risks before the kill active now", risks::active);
+    metrics.gauge(
+        "oomdoctor.agent.resident.bytes",
+        "Resident memory of the agent process (from /proc/self/statm)",
+        Agent::residentBytes);
+    metrics.gauge(
+        "oomdoctor.agent.heap.used.bytes",
+        "Java heap in use by the agent",
+        () -> Runtime.getRuntime().totalMemory() - Runtime.getRuntime().freeMemory());
   }
 
   /** Starts sampling and reading; returns at once. */
@@ -749,6 +757,20 @@ public final class Agent implements AutoCloseable {
   /** True once the reader has the device open and the first sampling pass is done. */
   public boolean ready() {
     return readerRunning && sampler.lastPassCount() >= 0;
+  }
+
+  /** This process's resident set, bytes (NaN where /proc/self/statm cannot be read). */
+  static double residentBytes() {
+    byte[] b = KernelFiles.read(java.nio.file.Paths.get("/proc/self/statm"));
+    if (b == null) {
+      return Double.NaN;
+    }
+    String[] f = new String(b, java.nio.charset.StandardCharsets.US_ASCII).trim().split(" ");
+    try {
+      return f.length > 1 ? Long.parseLong(f[1]) * 4096.0 : Double.NaN;
+    } catch (NumberFormatException e) {
+      return Double.NaN;
+    }
   }
 
   /** The risks before the kill, weighed after each sampling pass. */

@@ -59,10 +59,15 @@ public final class AgentNode implements AutoCloseable {
   private final Exporter exporter;
   private final PodResolver pods;
 
-  private AgentNode(Agent agent, Exporter exporter, PodResolver pods) {
+  private AgentNode(Agent agent, Exporter exporter, PodResolver pods, AgentMetrics metrics) {
     this.agent = agent;
     this.exporter = exporter;
     this.pods = pods;
+    metrics.gauge(
+        "oomdoctor.agent.live",
+        "1 while the kernel-log reader, the sampler, the exporter and the pod watch all make"
+            + " progress (what /healthz checks), else 0",
+        () -> liveProblem() == null ? 1 : 0);
   }
 
   /** An agent that knows the node's pods and writes OomKills to the API server. */
@@ -104,7 +109,7 @@ public final class AgentNode implements AutoCloseable {
             metrics);
     Agent agent = new Agent(config, out, pods, metrics, clock);
     agent.risks().exporter(new ApiRiskExporter(api, metrics, RISK_QPS));
-    return new AgentNode(agent, out, pods);
+    return new AgentNode(agent, out, pods, metrics);
   }
 
   /**
@@ -117,7 +122,7 @@ public final class AgentNode implements AutoCloseable {
     DockerContainers containers = new DockerContainers(engine).start();
     Exporter exporter = new DockerExporter(out, metrics, new KillLog(config.stateDir()));
     return new AgentNode(
-        new Agent(config, exporter, containers, metrics, clock), exporter, containers);
+        new Agent(config, exporter, containers, metrics, clock), exporter, containers, metrics);
   }
 
   /**
@@ -165,7 +170,7 @@ public final class AgentNode implements AutoCloseable {
     Exporter exporter = new StdoutExporter(out, metrics);
     Agent agent = new Agent(config, exporter, PodResolver.NONE, metrics, clock);
     agent.risks().exporter(new StdoutRiskExporter(out));
-    return new AgentNode(agent, exporter, PodResolver.NONE);
+    return new AgentNode(agent, exporter, PodResolver.NONE, metrics);
   }
 
   public AgentNode start() {

@@ -213,6 +213,19 @@ public class OomPolicyReconciler implements Reconciler<OomPolicy> {
             generation,
             now);
     metrics.recommendations(ns, name, status.recommendationCount);
+    List<String[]> limits = new ArrayList<>();
+    for (io.oomdoctor.model.Recommendation r : status.recommendations) {
+      Long rec = r.recommendedLimit == null ? null : Quantities.bytes(r.recommendedLimit);
+      Long cur = r.currentLimit == null ? null : Quantities.bytes(r.currentLimit);
+      limits.add(
+          new String[] {
+            r.workload == null ? "" : r.workload.kind + "/" + r.workload.name,
+            r.container,
+            rec == null ? null : rec.toString(),
+            cur == null ? null : cur.toString()
+          });
+    }
+    metrics.recommendedLimits(ns, name, limits);
     // A deleted policy leaves no status to clean; its gauge goes at the next look at all of them
     // (at most every 30 s: a look costs as much as there are policies).
     if (lastRetain.get() == null

@@ -3,8 +3,10 @@ package io.oomdoctor.operator;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -122,6 +124,61 @@ public final class OperatorMetrics {
         .set(count);
   }
 
+  /** Series of the recommended-limit gauge at most, over all policies. */
+  static final int MAX_RECOMMENDATION_SERIES = 5_000;
+
+  private final Map<String, List<MultiGauge.Row<?>>> recommendedRows = new ConcurrentHashMap<>();
+  private volatile MultiGauge recommendedLimits;
+
+  /**
+   * The limits a policy recommends now, per workload container (bytes), replacing what it
+   * recommended before: {@code oomdoctor_recommended_limit_bytes}, with the current limit beside it
+   * as {@code oomdoctor_current_limit_bytes}.
+   */
+  public synchronized void recommendedLimits(String namespace, String policy, List<String[]> rows) {
+    if (recommendedLimits == null) {
+      recommendedLimits =
+          MultiGauge.builder("oomdoctor_recommended_limit_bytes")
+              .description(
+                  "Memory limit an OomPolicy recommends for a workload container (kind"
+                      + " current: the limit it has now)")
+              .register(registry);
+    }
+    List<MultiGauge.Row<?>> mine = new ArrayList<>();
+    for (String[] r : rows) { // workload, container, recommended, current
+      Tags base =
+          Tags.of(
+              "namespace",
+              label(namespace),
+              "policy",
+              label(policy),
+              "workload",
+              label(r[0]),
+              "container",
+              label(r[1]));
+      try {
+        if (r[2] != null) {
+          mine.add(MultiGauge.Row.of(base.and("kind", "recommended"), Long.parseLong(r[2])));
+        }
+        if (r[3] != null) {
+          mine.add(MultiGauge.Row.of(base.and("kind", "current"), Long.parseLong(r[3])));
+        }
+      } catch (NumberFormatException e) {
+        // not a byte count: left out
+      }
+    }
+    recommendedRows.put(namespace + "/" + policy, mine);
+    List<MultiGauge.Row<?>> all = new ArrayList<>();
+    for (List<MultiGauge.Row<?>> l : recommendedRows.values()) {
+      for (MultiGauge.Row<?> row : l) {
+        if (all.size() < MAX_RECOMMENDATION_SERIES) {
+          all.add(row);
+        }
+      }
+    }
+    recommendedLimits.register(all, true);
+  }
+
   /** Drops the gauges of policies that no longer exist ("namespace/name" keys kept). */
   public void retainPolicies(java.util.Set<String> existing) {
     recommendations
@@ -132,6 +189,7 @@ public final class OperatorMetrics {
                 return false;
               }
               registry.remove(e.getValue().gauge());
+              recommendedRows.remove(e.getKey());
               return true;
             });
   }
