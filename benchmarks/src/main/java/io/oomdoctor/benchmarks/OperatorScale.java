@@ -184,7 +184,11 @@ public final class OperatorScale {
             false);
     server.init(InetAddress.getLoopbackAddress(), 0);
     KubernetesClient client = server.createClient();
-    for (String crd : List.of("oomkills.oomdoctor.io-v1.yml", "oompolicies.oomdoctor.io-v1.yml", "oomrisks.oomdoctor.io-v1.yml")) {
+    for (String crd :
+        List.of(
+            "oomkills.oomdoctor.io-v1.yml",
+            "oompolicies.oomdoctor.io-v1.yml",
+            "oomrisks.oomdoctor.io-v1.yml")) {
       try (InputStream in =
           OperatorScale.class.getClassLoader().getResourceAsStream("META-INF/fabric8/" + crd)) {
         client

@@ -186,6 +186,9 @@ public final class Demo implements Callable<Integer> {
           "The OomPolicy's recommendation",
           null,
           () -> rec == null ? "(none yet)" : k.getKubernetesSerialization().asYaml(rec));
+      if (!replay) {
+        beforeTheCliff(k, kubeconfig);
+      }
       if (keepRunning) {
         say("");
         say("The API server stays up until you press Ctrl-C. Try:");
@@ -194,6 +197,11 @@ public final class Demo implements Callable<Integer> {
         say("  kubectl describe pod -n " + NS + " " + pod);
         say("  kubectl get oomkill -n " + NS + " " + kill.getMetadata().getName() + " -o yaml");
         say("  kubectl get oompolicy -n " + NS + " " + APP + " -o yaml");
+        if (!replay) {
+          say("  kubectl get oomrisks -n " + NS);
+          say("  kubectl get events -n " + NS + " --field-selector reason=OOMRisk");
+          say("  kubectl get oompolicy -n " + NS + " " + GROWER + " -o jsonpath='{.status.risks}'");
+        }
         done.await();
         return 0;
       }
@@ -202,6 +210,163 @@ public final class Demo implements Callable<Integer> {
     say("");
     say("Cleaned up: every process, cgroup and the API server the demo made are gone.");
     return 0;
+  }
+
+  static final String GROWER = "grower";
+  static final String EVENT_COLUMNS =
+      "custom-columns=TYPE:.type,REASON:.reason,OBJECT:.involvedObject.name,COUNT:.count,"
+          + "MESSAGE:.message";
+  static final String JVM = "api";
+
+  /**
+   * Before the cliff: a Deployment whose memory grows steadily toward its limit gets an OOMRisk
+   * Warning before the kernel kills it, and a JVM whose -Xmx is above its limit gets a
+   * MemoryMisconfigured Warning at start, before any kill. The agent's risk windows are those of
+   * production divided by 60 here (sustained 10 s instead of 10 min, a horizon of 60 s instead of
+   * an hour).
+   */
+  private static void beforeTheCliff(KubernetesClient k, Path kubeconfig)
+      throws InterruptedException {
+    say("");
+    say(
+        "Before the cliff: Deployment "
+            + NS
+            + "/"
+            + GROWER
+            + " grows 8 MiB a second toward its"
+            + " 160Mi limit; Deployment "
+            + NS
+            + "/"
+            + JVM
+            + " runs a JVM with -Xmx256m under a 128Mi"
+            + " limit. (Risk windows are compressed 60 times in the demo.)");
+    k.resource(policy(GROWER)).create();
+    k.resource(deployment(GROWER, "160Mi", "memhog", "--step-mb", "1", "--interval-ms", "250"))
+        .create();
+    k.resource(
+            deployment(
+                JVM,
+                "128Mi",
+                "java",
+                "-Xmx256m",
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1",
+                "-cp",
+                "@demo-classpath",
+                JvmWorkload.class.getName(),
+                "16"))
+        .create();
+    Event misconfigured =
+        waitFor(Duration.ofSeconds(30), () -> event(k, JVM, "MemoryMisconfigured"));
+    Instant warned = Instant.now();
+    Event risk = waitFor(Duration.ofSeconds(45), () -> event(k, GROWER, "OOMRisk"));
+    if (misconfigured != null) {
+      section(
+          "kubectl get events -n "
+              + NS
+              + " --field-selector reason=MemoryMisconfigured -o custom-columns=…",
+          kubectl(
+              kubeconfig,
+              "get",
+              "events",
+              "-n",
+              NS,
+              "--field-selector",
+              "reason=MemoryMisconfigured",
+              "-o",
+              EVENT_COLUMNS),
+          () -> line(misconfigured));
+      say("No kill of " + JVM + " so far: " + kills(k, JVM) + " OomKills.");
+    } else {
+      say("No MemoryMisconfigured Event within 30 s.");
+    }
+    if (risk == null) {
+      say("No OOMRisk Event for " + GROWER + " within 45 s.");
+      return;
+    }
+    warned = Instant.now();
+    int before = kills(k, GROWER);
+    section(
+        "kubectl get events -n " + NS + " --field-selector reason=OOMRisk -o custom-columns=…",
+        kubectl(
+            kubeconfig,
+            "get",
+            "events",
+            "-n",
+            NS,
+            "--field-selector",
+            "reason=OOMRisk",
+            "-o",
+            EVENT_COLUMNS),
+        () -> line(risk));
+    section(
+        "kubectl get oomrisks -n " + NS,
+        kubectl(kubeconfig, "get", "oomrisks", "-n", NS),
+        () -> "(see kubectl get oomrisks)");
+    say("OomKills of " + GROWER + " when the warning came: " + before + ".");
+    OomKill kill =
+        waitFor(
+            Duration.ofSeconds(60),
+            () ->
+                k.resources(OomKill.class).inNamespace(NS).list().getItems().stream()
+                    .filter(o -> o.getSpec().pod != null && o.getSpec().pod.name != null)
+                    .filter(o -> o.getSpec().pod.name.startsWith(GROWER + "-"))
+                    .findFirst()
+                    .orElse(null));
+    if (kill != null) {
+      say(
+          "The kernel killed "
+              + GROWER
+              + " "
+              + Math.max(0, Duration.between(warned, Instant.now()).toSeconds())
+              + " s after the OOMRisk warning.");
+    }
+  }
+
+  private static Event event(KubernetesClient k, String app, String reason) {
+    return k.v1().events().inNamespace(NS).list().getItems().stream()
+        .filter(e -> reason.equals(e.getReason()))
+        .filter(e -> e.getInvolvedObject().getName().startsWith(app + "-"))
+        .findFirst()
+        .orElse(null);
+  }
+
+  private static int kills(KubernetesClient k, String app) {
+    return (int)
+        k.resources(OomKill.class).inNamespace(NS).list().getItems().stream()
+            .filter(o -> o.getSpec().pod != null && o.getSpec().pod.name != null)
+            .filter(o -> o.getSpec().pod.name.startsWith(app + "-"))
+            .count();
+  }
+
+  private static String line(Event e) {
+    return e.getType()
+        + "  "
+        + e.getReason()
+        + "  pod/"
+        + e.getInvolvedObject().getName()
+        + "  "
+        + e.getMessage();
+  }
+
+  static OomPolicy policy(String app) {
+    OomPolicy p = policy();
+    p.getMetadata().setName(app);
+    p.getSpec().selector.matchLabels = Map.of("app", app);
+    return p;
+  }
+
+  static io.fabric8.kubernetes.api.model.apps.Deployment deployment(
+      String app, String limit, String... command) {
+    var d = deployment();
+    d.getMetadata().setName(app);
+    d.getSpec().getSelector().setMatchLabels(Map.of("app", app));
+    d.getSpec().getTemplate().getMetadata().setLabels(Map.of("app", app));
+    var c = d.getSpec().getTemplate().getSpec().getContainers().get(0);
+    c.setCommand(List.of(command));
+    c.setImage("example.com/shop/" + app + ":1.0.0");
+    c.getResources().setLimits(Map.of("memory", new Quantity(limit)));
+    return d;
   }
 
   static OomPolicy policy() {

@@ -26,7 +26,10 @@ import java.util.Queue;
  */
 public final class EmbeddedApiServer implements AutoCloseable {
   static final List<String> CRDS =
-      List.of("oomkills.oomdoctor.io-v1.yml", "oompolicies.oomdoctor.io-v1.yml", "oomrisks.oomdoctor.io-v1.yml");
+      List.of(
+          "oomkills.oomdoctor.io-v1.yml",
+          "oompolicies.oomdoctor.io-v1.yml",
+          "oomrisks.oomdoctor.io-v1.yml");
 
   private final KubernetesMockServer server;
   private final KubernetesClient client;

@@ -126,6 +126,15 @@ final class KubectlCompat extends Dispatcher {
           new Resource(
               "oomdoctor.io",
               "v1alpha1",
+              "oomrisks",
+              "oomrisk",
+              "OomRisk",
+              true,
+              List.of("oomr"),
+              List.of("oomdoctor")),
+          new Resource(
+              "oomdoctor.io",
+              "v1alpha1",
               "oompolicies",
               "oompolicy",
               "OomPolicy",
@@ -197,7 +206,7 @@ final class KubectlCompat extends Dispatcher {
       return strategicMerge(request, path);
     }
     RecordedRequest forward = request;
-    if (query.contains("fieldSelector=involvedObject")) {
+    if (query.contains("fieldSelector=") && path.endsWith("/events")) {
       // The mock would match nothing for these: ask it for all, filter below.
       String rest =
           String.join(
@@ -581,7 +590,7 @@ final class KubectlCompat extends Dispatcher {
     }
   }
 
-  /** Keeps the Events whose involvedObject matches every involvedObject.* term of the selector. */
+  /** Keeps the Events that match every term of the field selector (a.b=value). */
   private static void filterEvents(ObjectNode list, String query) {
     Map<String, String> want = new LinkedHashMap<>();
     for (String part : query.split("&")) {
@@ -592,10 +601,9 @@ final class KubectlCompat extends Dispatcher {
           URLDecoder.decode(part.substring("fieldSelector=".length()), StandardCharsets.UTF_8);
       for (String term : selector.split(",")) {
         int eq = term.indexOf('=');
-        if (eq > 0 && term.startsWith("involvedObject.")) {
-          want.put(
-              term.substring("involvedObject.".length(), eq),
-              term.substring(eq + 1).replaceFirst("^=", ""));
+        if (eq > 0) {
+          // involvedObject.name=…, reason=…, type=… (kubectl's --field-selector on events)
+          want.put(term.substring(0, eq), term.substring(eq + 1).replaceFirst("^=", ""));
         }
       }
     }
@@ -604,7 +612,13 @@ final class KubectlCompat extends Dispatcher {
       boolean ok =
           want.entrySet().stream()
               .allMatch(
-                  w -> w.getValue().equals(e.path("involvedObject").path(w.getKey()).asText()));
+                  w -> {
+                    JsonNode at = e;
+                    for (String f : w.getKey().split("\\.")) {
+                      at = at.path(f);
+                    }
+                    return w.getValue().equals(at.asText());
+                  });
       if (ok) {
         kept.add(e);
       }

@@ -11,6 +11,7 @@ import io.oomdoctor.agent.kmsg.Cursor;
 import io.oomdoctor.agent.kube.KubeConnection;
 import io.oomdoctor.agent.metrics.AgentMetrics;
 import io.oomdoctor.diagnosis.DiagnosisSettings;
+import io.oomdoctor.diagnosis.risk.RiskSettings;
 import io.oomdoctor.operator.OomDoctorOperator;
 import io.oomdoctor.operator.OperatorMetrics;
 import io.oomdoctor.operator.OperatorSettings;
@@ -37,6 +38,9 @@ public final class LocalCluster implements AutoCloseable {
    */
   public static final DiagnosisSettings DEMO_DIAGNOSIS =
       DiagnosisSettings.DEFAULT.withWindows(4, 3, 600);
+
+  /** The agent's risk windows divided by 60: sustained 10 s, a horizon of 60 s. */
+  public static final RiskSettings DEMO_RISK = RiskSettings.defaults().compressed(60);
 
   private final EmbeddedApiServer api;
   private final Path state;
@@ -145,6 +149,7 @@ public final class LocalCluster implements AutoCloseable {
             false,
             agentMetrics,
             Clock.systemUTC());
+    agent.agent().risks().settings(DEMO_RISK);
   }
 
   /** Starts the agent (after the workloads' pods exist, for a replay). */

@@ -115,6 +115,12 @@ public class OomRiskReconciler implements Reconciler<OomRisk> {
                 : risk.getMetadata().getLabels().get(OomKill.LABEL_NODE),
             spec.containerId,
             pod);
+    if (trust.reason() == TrustReason.Verified && (spec.pod.container == null)) {
+      // A risk is a container's: without one named, the container ID was never checked.
+      trust =
+          new KillValidator.Trust(
+              TrustReason.ContainerNotInPod, "The risk names no container of the pod.");
+    }
     String message = RiskText.message(spec).orElse(null);
     if (trust.reason() == TrustReason.Verified && message == null && !cleared) {
       trust =

@@ -245,6 +245,18 @@ class OomRiskReconcilerTest {
                 x.getSpec().etaSeconds = null;
                 x.getSpec().growthBytesPerHour = null;
               });
+      // No container named, so that no container ID is checked.
+      OomRisk nameless =
+          risk(
+              c,
+              victim,
+              OomRisk.NEAR_LIMIT,
+              x -> {
+                x.getMetadata().setName("no-container");
+                x.getSpec().pod.container = null;
+                x.getSpec().containerId = null;
+              });
+      assertThat(looked(c, nameless, 1).getStatus().trust).isEqualTo("ContainerNotInPod");
       assertThat(looked(c, uid, 1).getStatus().trust).isEqualTo("PodUidMismatch");
       assertThat(looked(c, node, 1).getStatus().trust).isEqualTo("NodeMismatch");
       assertThat(looked(c, cid, 1).getStatus().trust).isEqualTo("ContainerNotInPod");

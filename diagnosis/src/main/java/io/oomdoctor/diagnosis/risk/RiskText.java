@@ -153,6 +153,9 @@ public final class RiskText {
   }
 
   static String rate(long bytesPerHour) {
+    if (bytesPerHour >= Bytes.GI) {
+      return "+" + Math.round(bytesPerHour / 60.0 / Bytes.MI) + "Mi/min";
+    }
     return bytesPerHour >= 10L * Bytes.MI
         ? "+" + Math.round(bytesPerHour / (double) Bytes.MI) + "Mi/h"
         : "+" + Math.round(bytesPerHour / 1024.0) + "Ki/h";

@@ -169,8 +169,8 @@ public final class RiskWatch {
         continue; // no limit, no cliff
       }
       PodReference pod = pods.resolve(e.info().podUid(), e.info().containerId());
-      if (pod == null && pods != PodResolver.NONE) {
-        continue; // its pod is not known yet: a risk is put on a pod, or nowhere
+      if ((pod == null || pod.container == null) && pods != PodResolver.NONE) {
+        continue; // its pod (or its container's status) is not known yet: a risk is put on a pod
       }
       checkStart(e.key(), st, limit, pod, nowSec);
       RiskInput in =
