@@ -432,4 +432,64 @@ class EndToEndIT {
       EndToEnd.record("burst", kills.stream().map(EndToEnd::latency).toList());
     }
   }
+
+  /**
+   * Two containers at their limits in real cgroups, for as long: one holds 76 MiB of its own memory
+   * under 80Mi (working set near the limit: OOMRisk), the other has written 256 MiB of files under
+   * 64Mi (usage at the limit, all of it page cache the kernel reclaims: no risk). The first one's
+   * Warning is the marker that the second one was weighed as long.
+   */
+  @Test
+  void pageCacheAtTheLimitIsNoRiskWhileAWorkingSetNearItIs() throws Exception {
+    try (EndToEnd e = new EndToEnd(state, FakeKubelet.Driver.CGROUPFS)) {
+      Path files = Files.createDirectories(state.resolve("cache-files"));
+      e.deployment(
+          "cache",
+          1,
+          container(
+              "app",
+              "64Mi",
+              "memhog",
+              "--file-dir",
+              files.toString(),
+              "--step-mb",
+              "8",
+              "--interval-ms",
+              "100",
+              "--max-mb",
+              "256"));
+      e.deployment(
+          "near",
+          1,
+          container(
+              "app", "80Mi", "memhog", "--step-mb", "8", "--interval-ms", "100", "--max-mb", "76"));
+      Event near =
+          await()
+              .atMost(WAIT)
+              .until(
+                  () ->
+                      e.k.v1().events().inNamespace(NS).list().getItems().stream()
+                          .filter(x -> "OOMRisk".equals(x.getReason()))
+                          .filter(x -> x.getInvolvedObject().getName().startsWith("near-"))
+                          .findFirst()
+                          .orElse(null),
+                  x -> x != null);
+      assertThat(near.getMessage()).containsPattern("working set 9\\d % of 80Mi for \\d+ s");
+      assertThat(e.k.v1().events().inNamespace(NS).list().getItems())
+          .as("the page cache container, at its limit as long, has no risk")
+          .noneMatch(
+              x ->
+                  x.getReason().startsWith("OOMRisk")
+                      && x.getInvolvedObject().getName().startsWith("cache-"));
+      String scrape = e.cluster.agentMetrics().scrape();
+      java.util.regex.Matcher m =
+          java.util.regex.Pattern.compile(
+                  "oomdoctor_container_working_set_ratio\\{container=\"app\",namespace=\"shop\","
+                      + "pod=\"cache-[^\"]+\"\\} ([0-9.]+)")
+              .matcher(scrape);
+      assertThat(m.find()).as(scrape).isTrue();
+      assertThat(Double.parseDouble(m.group(1))).as("working set over limit").isLessThan(0.6);
+      assertThat(e.kills(NS).filter(EndToEnd.ofPod("cache-"))).as("no kill either").isEmpty();
+    }
+  }
 }

@@ -118,4 +118,43 @@ class CgroupReaderTest {
     assertThat(tree.resolveKernelPath("/system.slice/x.service"))
         .isEqualTo(Paths.get("/sys/fs/cgroup/system.slice/x.service"));
   }
+
+  @Test
+  void theFiguresOfBothVersionsInOneLook() {
+    CgroupFigures v1 = new CgroupV1Reader().figures(V1.resolve(V1_CONTAINER));
+    assertThat(v1.limitBytes()).isEqualTo(128L << 20);
+    assertThat(v1.failcnt()).isEqualTo(0);
+    assertThat(v1.pressureSomeAvg60()).as("v1 has no PSI").isNull();
+    assertThat(new CgroupV1Reader().figures(V1.resolve(V1_POD)).limitBytes())
+        .as("unlimited")
+        .isEqualTo(-1);
+    CgroupFigures v2 = new CgroupV2Reader().figures(V2.resolve(V2_CONTAINER));
+    assertThat(v2.limitBytes()).isEqualTo(104857600L);
+    assertThat(v2.inactiveFileBytes()).isEqualTo(86016L);
+    assertThat(v2.shmemBytes()).isEqualTo(2297856L);
+    assertThat(v2.pressureSomeAvg60()).isEqualTo(12.5);
+    assertThat(v2.failcnt()).isNull();
+    CgroupFigures gone = new CgroupV2Reader().figures(V2.resolve("no-such-cgroup"));
+    assertThat(gone.limitBytes()).isEqualTo(-1);
+    assertThat(gone.pressureSomeAvg60()).isNull();
+  }
+
+  @Test
+  void garbledPressureIsUnknownNotAFigure(@org.junit.jupiter.api.io.TempDir Path dir)
+      throws java.io.IOException {
+    for (String text :
+        new String[] {
+          "",
+          "some avg10=1.00",
+          "some avg10=1.00 avg60=NaN avg300=0 total=1",
+          "full avg60=50.00\n",
+          "some avg10=1.00 avg60=-4 avg300=0 total=1"
+        }) {
+      java.nio.file.Files.writeString(dir.resolve("memory.pressure"), text);
+      assertThat(CgroupFiles.pressureSomeAvg60(dir.resolve("memory.pressure"))).as(text).isNull();
+    }
+    java.nio.file.Files.writeString(
+        dir.resolve("memory.pressure"), "some avg10=0.00 avg60=250.00 avg300=0.00 total=1\n");
+    assertThat(CgroupFiles.pressureSomeAvg60(dir.resolve("memory.pressure"))).isEqualTo(100.0);
+  }
 }
