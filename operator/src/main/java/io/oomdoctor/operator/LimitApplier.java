@@ -128,11 +128,11 @@ final class LimitApplier {
             + " to "
             + Quantities.format(d.recommendedLimit())
             + (d.newRequest() != null ? " (request " + Quantities.format(d.newRequest()) + ")" : "")
-            + " after OOM kill "
-            + latest.name()
-            + " ("
-            + latest.cause()
-            + ").");
+            + (Recommender.RISK_CAUSE.equals(latest.cause())
+                ? " before any OOM kill: its working set stays near the limit (OomRisk "
+                    + latest.name()
+                    + ")."
+                : " after OOM kill " + latest.name() + " (" + latest.cause() + ")."));
     return at;
   }
 

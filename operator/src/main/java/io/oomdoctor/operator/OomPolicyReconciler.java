@@ -172,6 +172,43 @@ public class OomPolicyReconciler implements Reconciler<OomPolicy> {
           .computeIfAbsent(v.container(), x -> new ArrayList<>())
           .add(v);
     }
+    int killedWorkloads = groups.size();
+    // A working set that holds still near the limit, verified, of a workload container no kill
+    // speaks for: recommended (and in Apply mode raised) before the kill, within the same bounds,
+    // step and cooldown. A growth toward the limit never is: more room only delays a leak.
+    for (RiskVerdicts.Verdict rv : risks.shownFor(ns, name)) {
+      if (!rv.steady() || rv.workload() == null || rv.workingSetBytes() == null) {
+        continue;
+      }
+      var byContainer = groups.computeIfAbsent(rv.workload(), x -> new LinkedHashMap<>());
+      if (byContainer.containsKey(rv.container())) {
+        continue; // its kills decide
+      }
+      long want =
+          io.oomdoctor.diagnosis.Bytes.roundUpMi(
+              rv.workingSetBytes() * (1 + rules.headroomPercent() / 100.0));
+      byContainer.put(
+          rv.container(),
+          List.of(
+              new KillVerdicts.Verdict(
+                  ns,
+                  rv.uid(),
+                  null,
+                  rv.name(),
+                  OomKillReconciler.created(rv.since(), now),
+                  TrustReason.Verified,
+                  rv.workload(),
+                  rv.workloadUid(),
+                  rv.container(),
+                  name,
+                  0,
+                  Recommender.RISK_CAUSE,
+                  want,
+                  "The working set has stayed near the limit without growing: give it room"
+                      + " before the kernel kills.",
+                  null,
+                  0)));
+    }
     Duration retry = null;
     for (var wg : groups.entrySet()) {
       for (var cg : wg.getValue().entrySet()) {
@@ -186,7 +223,7 @@ public class OomPolicyReconciler implements Reconciler<OomPolicy> {
     }
     status.risks = risks(ns, name);
     status.killsSeen = mine.stream().mapToInt(KillVerdicts.Verdict::kills).sum();
-    status.workloads = groups.size();
+    status.workloads = killedWorkloads;
     status.recommendationCount = status.recommendations.size();
     status.conditions =
         Conditions.set(

@@ -185,6 +185,7 @@ public class OomRiskReconciler implements Reconciler<OomRisk> {
 
     String policy = null;
     WorkloadReference workload = null;
+    String workloadUid = null;
     if (verified) {
       List<OomPolicy> policies =
           client.resources(OomPolicy.class).inNamespace(ns).list().getItems();
@@ -195,6 +196,8 @@ public class OomRiskReconciler implements Reconciler<OomRisk> {
       if (policy != null) {
         Workloads.Owner owner = workloads.resolve(pod);
         workload = owner == null ? null : owner.ref();
+        workloadUid =
+            owner == null || owner.object() == null ? null : owner.object().getMetadata().getUid();
       }
     }
     verdicts.put(
@@ -204,6 +207,7 @@ public class OomRiskReconciler implements Reconciler<OomRisk> {
             name(risk),
             policy,
             workload,
+            workloadUid,
             spec.pod == null ? null : spec.pod.name,
             container,
             spec.risk,
@@ -211,6 +215,7 @@ public class OomRiskReconciler implements Reconciler<OomRisk> {
             spec.etaSeconds,
             spec.limitBytes == null ? null : Bytes.human(spec.limitBytes),
             spec.since,
+            spec.workingSetBytes,
             verified && !cleared,
             verified && !cleared && steady(spec)));
     looked.put(uid, print);

@@ -158,11 +158,13 @@ final class RecommendationMaker {
               + r.recommendedLimit
               + " (now "
               + (r.currentLimit == null ? "none" : r.currentLimit)
-              + ") after OOM kill "
-              + latest.name()
-              + " ("
-              + r.cause
-              + "); not applied: "
+              + ")"
+              + (Recommender.RISK_CAUSE.equals(r.cause)
+                  ? " before any OOM kill: its working set stays near the limit (OomRisk "
+                      + latest.name()
+                      + ")"
+                  : " after OOM kill " + latest.name() + " (" + r.cause + ")")
+              + "; not applied: "
               + r.reason
               + ". "
               + r.command);

@@ -44,6 +44,12 @@ public final class Recommender {
       Duration retryAfter,
       List<Kill> considered) {}
 
+  /**
+   * The cause of a raise before any kill: a working set that holds still near the limit (a verified
+   * OomRisk of a policy's pod). After a leak's one raise, never another for a risk.
+   */
+  public static final String RISK_CAUSE = "WorkingSetNearLimit";
+
   private Recommender() {}
 
   /**
@@ -91,7 +97,7 @@ public final class Recommender {
       return new Decision(
           current, false, null, RecommendationReason.NoLimitChange.name(), null, considered);
     }
-    if (Cause.MemoryLeak.name().equals(latest.cause())
+    if ((Cause.MemoryLeak.name().equals(latest.cause()) || RISK_CAUSE.equals(latest.cause()))
         && last != null
         && Cause.MemoryLeak.name().equals(last.cause())) {
       return new Decision(

@@ -25,6 +25,7 @@ final class RiskVerdicts {
       String name,
       String policy,
       WorkloadReference workload,
+      String workloadUid,
       String pod,
       String container,
       String risk,
@@ -32,6 +33,7 @@ final class RiskVerdicts {
       Long etaSeconds,
       String currentLimit,
       String since,
+      Long workingSetBytes,
       boolean shown,
       boolean steady) {}
 

@@ -267,4 +267,55 @@ class OomRiskReconcilerTest {
       assertThat(riskEvents(c, other)).isEmpty();
     }
   }
+
+  @Test
+  void inApplyModeASteadyWorkingSetNearTheLimitIsRaisedBeforeTheKillButAGrowthIsNot() {
+    try (Cluster c = new Cluster().startOperator()) {
+      Pod growing = c.deployment("shop", "growing", "app", "512Mi", null);
+      Pod steady = c.deployment("shop", "steady", "app", "512Mi", null);
+      TrustAttackTest.applyAll(c, "shop");
+      // A growth toward the limit (a leak, perhaps): more room only delays it.
+      looked(c, risk(c, growing, OomRisk.LIMIT_IN_SIGHT, x -> {}), 1);
+      // Near the limit and flat: 490 MiB of 512Mi, no growth.
+      looked(
+          c,
+          risk(
+              c,
+              steady,
+              OomRisk.NEAR_LIMIT,
+              x -> {
+                x.getSpec().workingSetBytes = 490 * MI;
+                x.getSpec().growthBytesPerHour = 0L;
+                x.getSpec().etaSeconds = null;
+              }),
+          1);
+      var rec =
+          await()
+              .atMost(WAIT)
+              .until(
+                  () -> TrustAttackTest.recommendationFor(c.getPolicy("shop", "all"), "steady"),
+                  r -> r != null && Boolean.TRUE.equals(r.applied));
+      assertThat(rec.cause).isEqualTo(Recommender.RISK_CAUSE);
+      assertThat(rec.kills).isZero();
+      assertThat(
+              io.oomdoctor.operator.Quantities.bytes(
+                  OomPolicyReconcilerTest.limit(c.getDeployment("shop", "steady"))))
+          .as("490Mi and the policy's headroom, before any kill")
+          .isGreaterThan(512 * MI);
+      assertThat(c.events("shop", "Deployment", "steady"))
+          .anySatisfy(
+              e -> {
+                assertThat(e.getReason()).isEqualTo("MemoryLimitRaised");
+                assertThat(e.getMessage()).contains("before any OOM kill");
+              });
+      assertThat(TrustAttackTest.recommendationFor(c.getPolicy("shop", "all"), "growing"))
+          .as("a growth is shown as a risk, never raised")
+          .isNull();
+      assertThat(OomPolicyReconcilerTest.limit(c.getDeployment("shop", "growing")))
+          .isEqualTo("512Mi");
+      assertThat(c.getPolicy("shop", "all").getStatus().risks)
+          .extracting(r -> r.risk)
+          .contains(OomRisk.LIMIT_IN_SIGHT, OomRisk.NEAR_LIMIT);
+    }
+  }
 }

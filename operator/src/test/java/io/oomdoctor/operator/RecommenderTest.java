@@ -310,4 +310,23 @@ class RecommenderTest {
         .as("absent fields take defaults")
         .isTrue();
   }
+
+  @Test
+  void aLeaksOneRaiseIsNeverFollowedByARaiseBeforeTheKill() {
+    var t =
+        new Recommender.Target(
+            "Deployment",
+            true,
+            null,
+            80 * MI,
+            null,
+            new AppliedChanges.Change(
+                "64Mi", "80Mi", "MemoryLeak", "k-old", NOW.minus(Duration.ofHours(2)).toString()),
+            NOW.minus(Duration.ofHours(2)));
+    var d =
+        Recommender.decide(
+            apply(), List.of(kill(Recommender.RISK_CAUSE, 100, Duration.ofMinutes(1))), t, NOW);
+    assertThat(d.apply()).isFalse();
+    assertThat(d.reason()).isEqualTo("LeakAlreadyRaised");
+  }
 }
