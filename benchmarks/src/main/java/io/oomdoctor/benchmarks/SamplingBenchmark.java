@@ -26,7 +26,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * One sampling pass over 110 containers in 55 pods (cgroup v1 files in kubelet's cgroupfs layout,
  * on a file tree of the real formats): walk, read usage and memory.stat, read cgroup.procs and each
- * process's /proc stat. The footprint harness measures the same pass on real cgroups.
+ * process's /proc stat. The footprint harness measures the same pass on real cgroups. {@code
+ * riskPass}: what weighing every container for risks before the kill adds to a pass.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -40,6 +41,7 @@ public class SamplingBenchmark {
 
   private Path root;
   private MemorySampler sampler;
+  private io.oomdoctor.agent.risk.RiskWatch risks;
   private long now = 1_700_000_000_000L;
 
   @Setup(Level.Trial)
@@ -48,6 +50,38 @@ public class SamplingBenchmark {
     FixtureTree.write(root, PODS, CONTAINERS_PER_POD, ProcessHandle.current().pid());
     CgroupTree tree = new CgroupTree(root, root);
     sampler = new MemorySampler(tree, new ProcessInspector(Paths.get("/proc"), false), 10, 0);
+    // Every container of a known pod, so that each is weighed: fits over the last 30 minutes of
+    // samples, the near-limit run, the tmpfs fit, and the gauges.
+    io.oomdoctor.agent.pod.PodResolver pods =
+        (uid, cid) -> {
+          io.oomdoctor.model.evidence.PodReference ref =
+              new io.oomdoctor.model.evidence.PodReference();
+          ref.namespace = "bench";
+          ref.name = "pod-" + uid;
+          ref.uid = uid;
+          ref.container = "c-" + cid.substring(0, 8);
+          return ref;
+        };
+    risks =
+        new io.oomdoctor.agent.risk.RiskWatch(
+            "bench-node",
+            sampler,
+            pods,
+            new io.oomdoctor.agent.metrics.AgentMetrics(),
+            io.oomdoctor.diagnosis.risk.RiskSettings.defaults());
+    // An hour of samples first: the fits then see their whole window.
+    for (int i = 0; i < 360; i++) {
+      now += 10_000;
+      sampler.sampleOnce(now);
+    }
+  }
+
+  /** The risk pass alone, over the pass the sampler has just made (what it adds to a pass). */
+  @Benchmark
+  public int riskPass() {
+    risks.pass(now); // the second of the latest sampling pass, as the agent calls it
+
+    return risks.active();
   }
 
   @Benchmark

@@ -167,7 +167,8 @@ public final class RiskRules {
               io.oomdoctor.diagnosis.Cause.RuntimeCapMisconfigured,
               0.85,
               "GOMEMLIMIT is "
-                  + c.goMemLimit
+                  + io.oomdoctor.model.Text.printable(
+                      io.oomdoctor.model.Text.clip(c.goMemLimit, 32))
                   + ", above the "
                   + io.oomdoctor.diagnosis.Bytes.human(limit)
                   + " limit: the Go collector lets the heap grow past the point where the kernel"

@@ -111,6 +111,10 @@ class RiskRulesTest {
     go.runtime = "go";
     go.goMemLimit = "1GiB";
     assertThat(RiskRules.misconfigured(go, 512 * MI, 0, 0)).isPresent();
+    go.goMemLimit = "2GiB\u001b[2J\nWarning OOMKilled";
+    assertThat(RiskRules.misconfigured(go, 512 * MI, 0, 0))
+        .as("a value that is not GOMEMLIMIT's syntax is not a limit, and never echoed")
+        .isEmpty();
     go.goMemLimit = "400MiB";
     assertThat(RiskRules.misconfigured(go, 512 * MI, 0, 0)).isEmpty();
     go.goMemLimit = null;
