@@ -42,6 +42,9 @@ public class OomRiskReconciler implements Reconciler<OomRisk> {
   public static final String NAME = "oomrisk";
   private static final Logger LOG = LoggerFactory.getLogger(OomRiskReconciler.class);
 
+  /** Reports of one risk this close to the last one count on the same Event. */
+  static final Duration EVENT_WINDOW = Duration.ofHours(1);
+
   /** How long a cleared OomRisk is kept. */
   static final Duration KEEP_CLEARED = Duration.ofHours(1);
 
@@ -65,7 +68,11 @@ public class OomRiskReconciler implements Reconciler<OomRisk> {
     this.metrics = metrics;
     this.clock = clock;
     this.verdicts = verdicts;
-    this.events = new EventRecorder(client, settings.eventWindow(), clock, settings.identity());
+    // A risk is renewed every few minutes while it lasts: each renewal counts on the Event it
+    // last counted on, however long the risk lasts (the window runs from the last count).
+    Duration window =
+        settings.eventWindow().compareTo(EVENT_WINDOW) > 0 ? settings.eventWindow() : EVENT_WINDOW;
+    this.events = new EventRecorder(client, window, clock, settings.identity());
     this.workloads = new Workloads(client);
   }
 

@@ -25,8 +25,11 @@ public final class MemoryHistory {
   private long lastInactiveBytes;
   private CgroupFigures figures = CgroupFigures.NONE;
 
-  /** The slower figures over time: {sec, shmem KiB, failcnt}, at their own cadence. */
-  static final int FIGURE_SLOTS = 120;
+  /**
+   * The slower figures over time: {sec, shmem KiB, failcnt}, at their own cadence (every third
+   * pass: 64 readings are 32 minutes at the default 10 s, the longest risk window).
+   */
+  static final int FIGURE_SLOTS = 64;
 
   private final long[] figureSec = new long[FIGURE_SLOTS];
   private final int[] shmemKb = new int[FIGURE_SLOTS];

@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
  * Writes OomRisks to the API server on a thread of its own: the latest state of each risk waits in
  * a map (a newer state replaces an older one not yet written, so a slow API server costs at most
  * one entry per risk), at most {@link #CAPACITY} of them; a risk's spec is replaced whole with a
- * JSON patch, and created when the patch finds none. At most {@code qps} writes a second.
+ * JSON patch, and created when the patch finds none. At most {@code qps} writes a second, from a
+ * thread started at the first risk.
  */
 public final class ApiRiskExporter implements RiskExporter {
   private static final Logger LOG = LoggerFactory.getLogger(ApiRiskExporter.class);
@@ -39,7 +40,6 @@ public final class ApiRiskExporter implements RiskExporter {
     this.minGapNanos = (long) (1e9 / Math.max(0.1, qps));
     this.worker = new Thread(this::run, "risk-exporter");
     worker.setDaemon(true);
-    worker.start();
   }
 
   @Override
@@ -72,6 +72,12 @@ public final class ApiRiskExporter implements RiskExporter {
       }
       waiting.put(key, risk);
       waiting.notifyAll();
+    }
+    // Started at the first risk: a node without any costs no thread.
+    synchronized (worker) {
+      if (!closed && worker.getState() == Thread.State.NEW) {
+        worker.start();
+      }
     }
   }
 

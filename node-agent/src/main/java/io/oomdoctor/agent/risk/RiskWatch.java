@@ -69,6 +69,8 @@ public final class RiskWatch {
     final String podUid;
     int looks;
     boolean startChecked;
+    PodReference pod;
+    String labels;
     final Map<String, Active> active = new LinkedHashMap<>();
 
     /** Occurrences reported per risk since the container started, across clears. */
@@ -131,6 +133,11 @@ public final class RiskWatch {
 
   /** Weighs the samples of the pass that has just ended at {@code nowMillis}. */
   public synchronized void pass(long nowMillis) {
+    if (!sampler.lookedAtProcesses()) {
+      // Risks are weighed on the passes that also re-read memory.stat and the processes (every
+      // third): a risk is a matter of minutes, and this keeps its cost a third of a pass's share.
+      return;
+    }
     RiskSettings s = settings;
     long nowSec = nowMillis / 1000;
     List<CgroupTree.Entry> entries = sampler.lastEntries();
@@ -168,7 +175,13 @@ public final class RiskWatch {
       if (limit <= 0) {
         continue; // no limit, no cliff
       }
-      PodReference pod = pods.resolve(e.info().podUid(), e.info().containerId());
+      // A container ID's pod and name never change: resolved once it is known.
+      PodReference pod = st.pod;
+      if (pod == null || pod.container == null) {
+        pod = pods.resolve(e.info().podUid(), e.info().containerId());
+        st.pod = pod;
+        st.labels = labels(pod, e);
+      }
       if ((pod == null || pod.container == null) && pods != PodResolver.NONE) {
         continue; // its pod (or its container's status) is not known yet: a risk is put on a pod
       }
@@ -183,7 +196,7 @@ public final class RiskWatch {
               h.failcntRiseSince(nowSec - s.sustain().toSeconds()),
               h.lastUsageBytes());
       Map<String, OomRiskSpec> now = RiskRules.evaluate(in, s);
-      String labels = labels(pod, e);
+      String labels = st.labels;
       if (labels != null) {
         ratios.put(labels, in.workingSetNow() / (double) limit);
         Long eta = eta(now);

@@ -140,7 +140,7 @@ class RiskWatchTest {
         .contains("oomdoctor_container_working_set_ratio{container=\"cart\"");
 
     // Flat at 95 MiB (95 %) for longer than the sustain window (10 s): near the limit.
-    for (; sec < 36; sec++) {
+    for (; sec < 42; sec++) {
       memory(95 * MI, 0, 0);
       pass(w, sec);
     }
@@ -155,7 +155,7 @@ class RiskWatchTest {
         .hasSize(1);
 
     // Down to 30 %: both risks are cleared once the condition has not held for 5 s.
-    for (; sec < 51; sec++) {
+    for (; sec < 57; sec++) {
       memory(30 * MI, 0, 0);
       pass(w, sec);
     }
