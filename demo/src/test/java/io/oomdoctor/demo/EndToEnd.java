@@ -133,10 +133,17 @@ final class EndToEnd implements AutoCloseable {
         .toList();
   }
 
+  /** The kill's Warning on a pod (a risk's Warning may have come before it). */
   Event podEvent(String pod) {
     return Awaitility.await()
         .atMost(WAIT)
-        .until(() -> podEvents(pod).stream().findFirst().orElse(null), x -> x != null);
+        .until(
+            () ->
+                podEvents(pod).stream()
+                    .filter(e -> "OOMKilled".equals(e.getReason()))
+                    .findFirst()
+                    .orElse(null),
+            x -> x != null);
   }
 
   OomPolicy policyStatus(String name, java.util.function.Predicate<OomPolicy> until) {
