@@ -80,6 +80,16 @@ cid() { printf 'c%063d' "$1"; }
 slice_uid() { uid "$1" | tr - _; }
 
 # --- the agent -----------------------------------------------------------------------------------
+# From the kernel log's end: kills of an earlier run on this kernel (the same names) are not this
+# run's. A marker record gives the last sequence number; the cursor is "boot-id seq".
+MARK="oomdoctor-kernel-tests: start $$ $(cat /proc/sys/kernel/random/uuid 2> /dev/null)"
+echo "$MARK" > /dev/kmsg
+SEQ=$("$BB" timeout 2 "$BB" cat /dev/kmsg 2> /dev/null | "$BB" grep -F "$MARK" | "$BB" head -n 1 \
+  | "$BB" cut -d, -f2)
+mkdir -p "$OUT/state"
+if [ -n "$SEQ" ]; then
+  echo "$(cat /proc/sys/kernel/random/boot_id) $SEQ" > "$OUT/state/kmsg-cursor"
+fi
 "$LAUNCHER" run --exporter stdout --node-name kernel-tests --cgroup-root "$CG" --interval 1s \
   --state-dir "$OUT/state" --metrics-port "$PORT" > "$OUT/agent.jsonl" 2> "$OUT/agent.err" &
 AGENT=$!

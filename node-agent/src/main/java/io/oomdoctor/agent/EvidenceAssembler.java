@@ -325,11 +325,11 @@ public final class EvidenceAssembler {
     if (sampler != null && taskPath != null) {
       long killMillis = killEpochMillis(r, nowMillis);
       long killSec = killMillis / 1000;
-      long pass = sampler.secondFirstPassMillis();
-      // Samples are kept by the second: when every pass of the kill's second came after the kill,
-      // that second shows the emptied cgroup and must not count as the container's last sample.
-      boolean emptiedSecond = pass > killMillis && pass / 1000 == killSec;
       String trendPath = oomPath != null && !"node".equals(a.limitScope) ? oomPath : taskPath;
+      // Samples are kept by the second: when every read of the kill's second came after the kill
+      // (a pass may begin before it and reach the cgroup after it), that second shows the emptied
+      // cgroup and must not count as the container's last sample.
+      boolean emptiedSecond = sampler.firstReadMillis(trendPath, killSec) > killMillis;
       // A pod's cgroup outlives its containers' restarts: its trend counts from the killed
       // container's start.
       long since = Objects.equals(trendPath, taskPath) ? 0 : sampler.startOf(taskPath);
@@ -352,7 +352,9 @@ public final class EvidenceAssembler {
         }
       }
       if (spec.trend == null && !Objects.equals(trendPath, taskPath)) {
-        spec.trend = sampler.trend(taskPath, killSec, 0, emptiedSecond);
+        spec.trend =
+            sampler.trend(
+                taskPath, killSec, 0, sampler.firstReadMillis(taskPath, killSec) > killMillis);
       }
       if (neverSeen) {
         // Killed before the sampler's first look at it: younger than one pass.

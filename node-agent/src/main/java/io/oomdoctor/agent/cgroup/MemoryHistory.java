@@ -48,6 +48,33 @@ public final class MemoryHistory {
     this.startedSec = startedSec;
   }
 
+  /** When the first read of the newest second's sample was made (epoch ms), and that second. */
+  private long headFirstReadMillis;
+
+  private long headSec = -1;
+
+  /**
+   * Records one sample of second {@code epochSec}, read at {@code readMillis}: a second's first
+   * read tells whether all of that second's sample came after a moment (a kill).
+   */
+  public synchronized void add(
+      long epochSec, long readMillis, long usageBytes, long workingSetBytes) {
+    if (headSec != epochSec) {
+      headSec = epochSec;
+      headFirstReadMillis = readMillis;
+    } else {
+      headFirstReadMillis = Math.min(headFirstReadMillis, readMillis);
+    }
+    add(epochSec, usageBytes, workingSetBytes);
+  }
+
+  /**
+   * When the first read of second {@code sec}'s sample was made, or 0 when it is not the newest.
+   */
+  public synchronized long firstReadMillis(long sec) {
+    return headSec == sec ? headFirstReadMillis : 0;
+  }
+
   /** Records one sample. */
   public synchronized void add(long epochSec, long usageBytes, long workingSetBytes) {
     int usageKb = (int) Math.min(Integer.MAX_VALUE, usageBytes >> 10);

@@ -52,27 +52,17 @@ public final class MemorySampler {
   }
 
   /** One pass over every pod and container cgroup. Returns how many were sampled. */
-  /**
-   * When the first pass of the latest pass's second began (wall-clock ms), or 0: samples are kept
-   * by the second (the largest of a second's passes), so a second all of whose passes came after a
-   * kill holds only the emptied cgroup.
-   */
-  private volatile long secondFirstPassMillis;
-
-  public long secondFirstPassMillis() {
-    return secondFirstPassMillis;
-  }
-
   public int sampleOnce(long nowMillis) {
-    if (secondFirstPassMillis / 1000 != nowMillis / 1000) {
-      secondFirstPassMillis = nowMillis;
-    }
     long nowSec = nowMillis / 1000;
+    long startNanos = System.nanoTime();
     boolean lookAtProcesses = passes++ % PROCESS_EVERY == 0;
     List<CgroupTree.Entry> entries = tree.walk();
     Set<Long> alivePids = new HashSet<>();
     int sampled = 0;
     for (CgroupTree.Entry e : entries) {
+      // When this cgroup is read, on the pass's clock: a pass that began before a kill may read
+      // the killed container's cgroup after it.
+      long readMillis = nowMillis + (System.nanoTime() - startNanos) / 1_000_000;
       long usage = tree.reader().usage(e.dir());
       if (usage < 0) {
         continue; // vanished between the walk and the read
@@ -101,7 +91,7 @@ public final class MemorySampler {
       if (figures != null) {
         h.figures(nowSec, figures);
       }
-      h.add(nowSec, usage, Math.max(0, usage - inactive));
+      h.add(nowSec, readMillis, usage, Math.max(0, usage - inactive));
       sampled++;
     }
     lastEntries = entries;
@@ -179,6 +169,16 @@ public final class MemorySampler {
       String kernelPath, long killSec, long sinceSec, boolean emptiedKillSecond) {
     MemoryHistory h = history(kernelPath);
     return h == null ? null : h.trend(killSec, sinceSec, emptiedKillSecond, true);
+  }
+
+  /**
+   * When that cgroup's sample of second {@code sec} was first read (epoch ms), or 0 when that is
+   * not its newest second: later than a kill in that second means the sample shows the emptied
+   * cgroup.
+   */
+  public long firstReadMillis(String kernelPath, long sec) {
+    MemoryHistory h = history(kernelPath);
+    return h == null ? 0 : h.firstReadMillis(sec);
   }
 
   /** When the cgroup's processes started, or 0 when it was never sampled. */

@@ -81,4 +81,15 @@ class MemoryHistoryTest {
   void emptyHistoryHasNoTrend() {
     assertThat(new MemoryHistory(10, T0, 0).trend(T0)).isNull();
   }
+
+  @Test
+  void aSecondsFirstReadIsKeptWithItsSample() {
+    MemoryHistory h = new MemoryHistory(1, 100, 0);
+    h.add(100, 100_950, MIB, MIB);
+    h.add(100, 100_400, 2 * MIB, MIB); // an earlier read of the same second (another pass)
+    assertThat(h.firstReadMillis(100)).isEqualTo(100_400);
+    h.add(101, 101_700, MIB, MIB);
+    assertThat(h.firstReadMillis(101)).isEqualTo(101_700);
+    assertThat(h.firstReadMillis(100)).as("no longer the newest second").isZero();
+  }
 }
