@@ -60,13 +60,77 @@ final class Weighing {
       replace(out, Cause.MemoryLeak, x -> x.weakened(0.5, outsideHeap));
       replace(out, Cause.NativeMemory, x -> x.strengthened(0.9, outsideHeap));
     }
-    if (f.victimIsChild()) {
+    String workersGrew = workersEachGrew(f);
+    if (f.victimIsChild() && workersGrew == null) {
       String child =
           "The killed process was a worker beside the container's main process: the container's"
               + " total is not the worker's own trend.";
       replace(out, Cause.MemoryLeak, x -> x.weakened(0.7, child));
     }
+    if (workersGrew != null) {
+      // Every worker grows on its own: a leak in the workers' code, whatever the total does
+      // while the kernel kills one and the server starts another.
+      replace(out, Cause.SharedLimit, x -> x.weakened(0.5, workersGrew));
+      if (!replace(out, Cause.MemoryLeak, x -> x.strengthened(0.9, workersGrew))
+          && f.limitBytes() != null) {
+        long limit = f.limitBytes();
+        long bump = s.clamp(Bytes.roundUpMi(limit * (1 + s.leakBumpPercent() / 100.0)));
+        out.add(
+            new Finding(
+                    Cause.MemoryLeak,
+                    0.85,
+                    workersGrew,
+                    "Raising the limit only delays the next kill. Find the leak in the worker"
+                        + " code (a heap dump or allocation profile of a worker near its peak);"
+                        + " meanwhile recycle workers before they grow (gunicorn --max-requests,"
+                        + " a worker's maximum number of tasks or requests).",
+                    bump > limit ? bump : null,
+                    Map.of())
+                .strengthened(0.85, workersGrew));
+      }
+    }
     return out;
+  }
+
+  /**
+   * Why each of the container's workers leaks, or null: at least two processes besides the oldest
+   * (the main one) each grew since the agent first saw it by more than a quarter of its peak and
+   * more than 4 MiB, and together they hold at least half of what the processes hold.
+   */
+  static String workersEachGrew(Facts f) {
+    List<ProcessInfo> procs = f.processes();
+    if (procs.size() < 3) {
+      return null;
+    }
+    ProcessInfo oldest =
+        procs.stream()
+            .filter(p -> p.startedAtSec != null)
+            .min(Comparator.comparingLong(p -> p.startedAtSec))
+            .orElse(null);
+    if (oldest == null) {
+      return null;
+    }
+    List<ProcessInfo> grew =
+        procs.stream()
+            .filter(p -> p != oldest && p.firstRssKb != null && p.peakRssKb != null)
+            .filter(p -> !flat(p))
+            .toList();
+    if (grew.size() < 2) {
+      return null;
+    }
+    long held = grew.stream().mapToLong(Weighing::peakBytes).sum();
+    long all = procs.stream().mapToLong(Weighing::peakBytes).sum();
+    if (all <= 0 || held * 2 < all) {
+      return null;
+    }
+    long rise =
+        grew.stream().mapToLong(p -> (p.peakRssKb - p.firstRssKb) * 1024).sum() / grew.size();
+    return grew.size()
+        + " worker processes each grew since the agent first saw them (by about "
+        + Bytes.human(rise)
+        + " each, to "
+        + Bytes.human(held / grew.size())
+        + " on average): each worker leaks.";
   }
 
   /**

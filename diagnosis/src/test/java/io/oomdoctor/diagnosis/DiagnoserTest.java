@@ -161,6 +161,28 @@ public class DiagnoserTest {
   }
 
   @Test
+  void workersThatEachGrowAreALeakEvenWhenOneIsKilledBesideTheMainProcess() throws IOException {
+    OomKillSpec e = evidence("6.18-v1-systemd-worker-child-killed");
+    e.report.timestamp = "2026-12-02T10:00:00Z";
+    long kill = java.time.Instant.parse(e.report.timestamp).getEpochSecond();
+    // The total saws (a worker killed, another started): no steady trend of the container.
+    e.trend = trend(60, 5 * MI, 0.3, 60, 40 * MI, 60);
+    List<ProcessInfo> ps = new ArrayList<>();
+    ps.add(started(e.report.pid - 1, "python3", kill - 600, 9 * 1024, 9 * 1024));
+    ps.add(started(e.report.pid, "python3", kill - 5, 2 * 1024, 14 * 1024));
+    ps.add(started(e.report.pid + 1, "python3", kill - 5, 2 * 1024, 12 * 1024));
+    ps.add(started(e.report.pid + 2, "python3", kill - 4, 3 * 1024, 11 * 1024));
+    e.processes = processes(4, ps.toArray(ProcessInfo[]::new));
+    Diagnosis d = diagnoser.diagnose(e);
+    assertThat(d.cause()).isEqualTo(Cause.MemoryLeak);
+    assertThat(d.primary().evidenceFor()).anyMatch(x -> x.contains("3 worker processes each grew"));
+    assertThat(d.primary().fix()).contains("recycle workers");
+    Finding shared =
+        d.others().stream().filter(o -> o.cause() == Cause.SharedLimit).findFirst().orElseThrow();
+    assertThat(shared.evidenceAgainst()).anyMatch(x -> x.contains("each worker leaks"));
+  }
+
+  @Test
   void aRiseInAProcessThatWasAlwaysThereStaysALeak() throws IOException {
     OomKillSpec e = evidence("6.18-v1-cgroupfs-container-limit");
     e.report.timestamp = "2026-12-02T10:00:00Z";
