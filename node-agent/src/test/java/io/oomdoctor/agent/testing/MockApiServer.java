@@ -12,11 +12,18 @@ import java.util.HashMap;
 import java.util.List;
 
 /**
- * The fabric8 CRUD mock server as the API server of tests, with the generated OomKill CRD
+ * The fabric8 CRUD mock server as the API server of tests, with the project's generated CRDs
  * registered (only then does it honour the status subresource as a real API server does).
  */
 public final class MockApiServer implements AutoCloseable {
   public static final String OOMKILL_CRD = "META-INF/fabric8/oomkills.oomdoctor.io-v1.yml";
+
+  /** The project's generated CRDs (the model module's). */
+  public static final List<String> CRDS =
+      List.of(
+          OOMKILL_CRD,
+          "META-INF/fabric8/oompolicies.oomdoctor.io-v1.yml",
+          "META-INF/fabric8/oomrisks.oomdoctor.io-v1.yml");
 
   private final KubernetesMockServer server;
   private final KubernetesClient client;
@@ -31,12 +38,16 @@ public final class MockApiServer implements AutoCloseable {
       server.init();
     }
     client = server.createClient();
-    try (InputStream in = MockApiServer.class.getClassLoader().getResourceAsStream(OOMKILL_CRD)) {
-      CustomResourceDefinition crd =
-          client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class);
-      client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
-    } catch (java.io.IOException e) {
-      throw new IllegalStateException("the generated CRD is not on the classpath", e);
+    // Every CRD of the project, so that the operator runs against this server too.
+    for (String name : CRDS) {
+      try (InputStream in = MockApiServer.class.getClassLoader().getResourceAsStream(name)) {
+        CustomResourceDefinition crd =
+            client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class);
+        client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
+      } catch (java.io.IOException | RuntimeException e) {
+        throw new IllegalStateException(
+            "the generated CRD " + name + " is not on the classpath", e);
+      }
     }
   }
 
