@@ -114,26 +114,8 @@ public final class RiskRules {
     if (span < s.minFitWindow().toSeconds()) {
       return null;
     }
-    int n = pts.size();
-    double t0 = pts.get(0)[0];
-    double sx = 0, sy = 0, sxx = 0, sxy = 0, syy = 0;
-    for (long[] p : pts) {
-      double x = p[0] - t0;
-      double y = p[1];
-      sx += x;
-      sy += y;
-      sxx += x * x;
-      sxy += x * y;
-      syy += y * y;
-    }
-    double vx = n * sxx - sx * sx;
-    double vy = n * syy - sy * sy;
-    if (vx <= 0 || vy <= 0) {
-      return new double[] {0, 0, span};
-    }
-    double slope = (n * sxy - sx * sy) / vx;
-    double r2 = Math.pow(n * sxy - sx * sy, 2) / (vx * vy);
-    return new double[] {slope, Math.min(1, Math.max(0, r2)), span};
+    double[] fit = io.oomdoctor.diagnosis.LineFit.of(pts);
+    return new double[] {fit[0], fit[1], span};
   }
 
   /**

@@ -66,20 +66,7 @@ final class CgroupFiles {
    */
   static long counter(Path file, String key) {
     String s = read(file);
-    if (s == null) {
-      return 0;
-    }
-    int at = s.startsWith(key + " ") ? 0 : s.indexOf("\n" + key + " ");
-    if (at < 0) {
-      return 0;
-    }
-    int start = s.indexOf(' ', at + 1) + 1;
-    int end = s.indexOf('\n', start);
-    try {
-      return Long.parseLong(s.substring(start, end < 0 ? s.length() : end).trim());
-    } catch (NumberFormatException e) {
-      return 0;
-    }
+    return s == null ? 0 : counterIn(s, key);
   }
 
   /** Several counters of one "key value" file read once; 0 for a missing key, null file gone. */
