@@ -258,25 +258,10 @@ public final class Demo implements Callable<Integer> {
         .create();
     Event misconfigured =
         waitFor(Duration.ofSeconds(30), () -> event(k, JVM, "MemoryMisconfigured"));
-    Instant warned = Instant.now();
     Event risk = waitFor(Duration.ofSeconds(45), () -> event(k, GROWER, "OOMRisk"));
     if (misconfigured != null) {
-      section(
-          "kubectl get events -n "
-              + NS
-              + " --field-selector reason=MemoryMisconfigured -o custom-columns=…",
-          kubectl(
-              kubeconfig,
-              "get",
-              "events",
-              "-n",
-              NS,
-              "--field-selector",
-              "reason=MemoryMisconfigured",
-              "-o",
-              EVENT_COLUMNS),
-          () -> line(misconfigured));
-      say("No kill of " + JVM + " so far: " + kills(k, JVM) + " OomKills.");
+      eventsSection(kubeconfig, misconfigured);
+      say("No kill of " + JVM + " so far: " + killsOf(k, JVM).count() + " OomKills.");
     } else {
       say("No MemoryMisconfigured Event within 30 s.");
     }
@@ -284,35 +269,16 @@ public final class Demo implements Callable<Integer> {
       say("No OOMRisk Event for " + GROWER + " within 45 s.");
       return;
     }
-    warned = Instant.now();
-    int before = kills(k, GROWER);
-    section(
-        "kubectl get events -n " + NS + " --field-selector reason=OOMRisk -o custom-columns=…",
-        kubectl(
-            kubeconfig,
-            "get",
-            "events",
-            "-n",
-            NS,
-            "--field-selector",
-            "reason=OOMRisk",
-            "-o",
-            EVENT_COLUMNS),
-        () -> line(risk));
+    Instant warned = Instant.now();
+    long before = killsOf(k, GROWER).count();
+    eventsSection(kubeconfig, risk);
     section(
         "kubectl get oomrisks -n " + NS,
         kubectl(kubeconfig, "get", "oomrisks", "-n", NS),
         () -> "(see kubectl get oomrisks)");
     say("OomKills of " + GROWER + " when the warning came: " + before + ".");
     OomKill kill =
-        waitFor(
-            Duration.ofSeconds(60),
-            () ->
-                k.resources(OomKill.class).inNamespace(NS).list().getItems().stream()
-                    .filter(o -> o.getSpec().pod != null && o.getSpec().pod.name != null)
-                    .filter(o -> o.getSpec().pod.name.startsWith(GROWER + "-"))
-                    .findFirst()
-                    .orElse(null));
+        waitFor(Duration.ofSeconds(60), () -> killsOf(k, GROWER).findFirst().orElse(null));
     if (kill != null) {
       say(
           "The kernel killed "
@@ -323,6 +289,27 @@ public final class Demo implements Callable<Integer> {
     }
   }
 
+  /** The Events of one reason, as kubectl lists them (or the one found, without kubectl). */
+  private static void eventsSection(Path kubeconfig, Event e) {
+    section(
+        "kubectl get events -n "
+            + NS
+            + " --field-selector reason="
+            + e.getReason()
+            + " -o custom-columns=…",
+        kubectl(
+            kubeconfig,
+            "get",
+            "events",
+            "-n",
+            NS,
+            "--field-selector",
+            "reason=" + e.getReason(),
+            "-o",
+            EVENT_COLUMNS),
+        () -> line(e));
+  }
+
   private static Event event(KubernetesClient k, String app, String reason) {
     return k.v1().events().inNamespace(NS).list().getItems().stream()
         .filter(e -> reason.equals(e.getReason()))
@@ -331,12 +318,11 @@ public final class Demo implements Callable<Integer> {
         .orElse(null);
   }
 
-  private static int kills(KubernetesClient k, String app) {
-    return (int)
-        k.resources(OomKill.class).inNamespace(NS).list().getItems().stream()
-            .filter(o -> o.getSpec().pod != null && o.getSpec().pod.name != null)
-            .filter(o -> o.getSpec().pod.name.startsWith(app + "-"))
-            .count();
+  /** The OomKills of an app's pods. */
+  private static java.util.stream.Stream<OomKill> killsOf(KubernetesClient k, String app) {
+    return k.resources(OomKill.class).inNamespace(NS).list().getItems().stream()
+        .filter(o -> o.getSpec().pod != null && o.getSpec().pod.name != null)
+        .filter(o -> o.getSpec().pod.name.startsWith(app + "-"));
   }
 
   private static String line(Event e) {

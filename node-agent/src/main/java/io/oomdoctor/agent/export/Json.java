@@ -55,17 +55,20 @@ public final class Json {
     return sb;
   }
 
-  /** The OomKill as the API server takes it: apiVersion, kind, metadata, spec; no nulls. */
-  public static String body(OomKill kill) {
+  /**
+   * A resource of the project's (an OomKill, an OomRisk) as the API server takes it: apiVersion,
+   * kind, metadata (name, namespace, labels), spec; no nulls.
+   */
+  public static String body(io.fabric8.kubernetes.client.CustomResource<?, ?> resource) {
     Map<String, Object> meta = new LinkedHashMap<>();
-    meta.put("name", kill.getMetadata().getName());
-    meta.put("namespace", kill.getMetadata().getNamespace());
-    meta.put("labels", kill.getMetadata().getLabels());
+    meta.put("name", resource.getMetadata().getName());
+    meta.put("namespace", resource.getMetadata().getNamespace());
+    meta.put("labels", resource.getMetadata().getLabels());
     Map<String, Object> body = new LinkedHashMap<>();
-    body.put("apiVersion", kill.getApiVersion());
-    body.put("kind", kill.getKind());
+    body.put("apiVersion", resource.getApiVersion());
+    body.put("kind", resource.getKind());
     body.put("metadata", meta);
-    body.put("spec", kill.getSpec());
+    body.put("spec", resource.getSpec());
     return WITHOUT_NULLS.write(body);
   }
 }

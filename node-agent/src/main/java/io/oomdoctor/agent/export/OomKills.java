@@ -45,7 +45,8 @@ public final class OomKills {
     return out;
   }
 
-  private static String sha256(String s) {
+  /** The SHA-256 of a text, in hex (names derived from what they stand for). */
+  public static String sha256(String s) {
     try {
       return HexFormat.of()
           .formatHex(

@@ -1,5 +1,6 @@
 package io.oomdoctor.agent.risk;
 
+import io.oomdoctor.agent.export.Json;
 import io.oomdoctor.agent.json.JsonWriter;
 import io.oomdoctor.agent.kube.KubeConnection;
 import io.oomdoctor.agent.metrics.AgentMetrics;
@@ -148,16 +149,7 @@ public final class ApiRiskExporter implements RiskExporter {
       KubeConnection.Response res = api.send("PATCH", String.format(PATH, ns) + "/" + name, patch);
       int code = res.statusCode();
       if (code == 404) {
-        Map<String, Object> meta = new LinkedHashMap<>();
-        meta.put("name", name);
-        meta.put("namespace", ns);
-        meta.put("labels", r.getMetadata().getLabels());
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("apiVersion", r.getApiVersion());
-        body.put("kind", r.getKind());
-        body.put("metadata", meta);
-        body.put("spec", r.getSpec());
-        res = api.send("POST", String.format(PATH, ns), JSON.write(body));
+        res = api.send("POST", String.format(PATH, ns), Json.body(r));
         code = res.statusCode();
         if (code == 409) {
           return "conflict"; // created meanwhile: patch it next time

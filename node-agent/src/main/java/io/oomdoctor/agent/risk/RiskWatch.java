@@ -19,14 +19,10 @@ import io.oomdoctor.model.evidence.PodReference;
 import io.oomdoctor.model.evidence.ProcessInfo;
 import io.oomdoctor.model.evidence.ProcessSnapshot;
 import io.oomdoctor.model.evidence.RuntimeCaps;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -399,7 +395,7 @@ public final class RiskWatch {
         + "-"
         + shortRisk
         + "-"
-        + sha256(id + "|" + risk).substring(0, 10);
+        + io.oomdoctor.agent.export.OomKills.sha256(id + "|" + risk).substring(0, 10);
   }
 
   private static String labels(PodReference pod, CgroupTree.Entry e) {
@@ -440,15 +436,5 @@ public final class RiskWatch {
       out.put(e.getKey(), e.getValue());
     }
     return out;
-  }
-
-  private static String sha256(String s) {
-    try {
-      return HexFormat.of()
-          .formatHex(
-              MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }
