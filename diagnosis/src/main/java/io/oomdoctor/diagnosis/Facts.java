@@ -1,6 +1,7 @@
 package io.oomdoctor.diagnosis;
 
 import io.oomdoctor.model.OomKillSpec;
+import io.oomdoctor.model.evidence.CgroupSnapshot;
 import io.oomdoctor.model.evidence.MemoryTrend;
 import io.oomdoctor.model.evidence.OomReport;
 import io.oomdoctor.model.evidence.OomTask;
@@ -35,6 +36,8 @@ public final class Facts {
 
   /** Shared memory (tmpfs, shm) charged to the OOM cgroup, bytes. */
   final long shmemBytes;
+
+  final boolean shmemReadAfterKill;
 
   /** Page cache charged to the OOM cgroup (excluding shmem), bytes. */
   final long fileBytes;
@@ -71,7 +74,20 @@ public final class Facts {
     this.usageBytes = report.usageKb == null ? null : report.usageKb * 1024;
     this.anonRssBytes = report.anonRssKb == null ? 0 : report.anonRssKb * 1024;
     Map<String, Long> stats = report.memcgStats == null ? Map.of() : report.memcgStats;
-    this.shmemBytes = first(stats, "total_shmem", "shmem");
+    long shmem = first(stats, "total_shmem", "shmem");
+    boolean shmemAfter = false;
+    if (stats.isEmpty()) {
+      // The report was cut short (the kernel rate-limits it to the kill line): files in a tmpfs
+      // stay charged to the cgroup when its processes die, so the agent's read of the cgroup just
+      // after the kill still shows them.
+      Long after = shmemAfterKill(spec, limit);
+      if (after != null) {
+        shmem = after;
+        shmemAfter = true;
+      }
+    }
+    this.shmemBytes = shmem;
+    this.shmemReadAfterKill = shmemAfter;
     // v1 "cache" includes shmem; v2 "file" does too (shmem is file-backed).
     this.fileBytes = Math.max(0, first(stats, "total_cache", "cache", "file") - shmemBytes);
     this.tasks =
@@ -137,6 +153,32 @@ public final class Facts {
                       t -> t.pid != null && !t.pid.equals(report.pid) && seen.contains(t.pid));
     }
     this.victimIsChild = child;
+  }
+
+  /**
+   * Shared memory of the killed container's cgroup as the agent read it after the kill: of the
+   * cgroup whose limit was hit when one is known, else of the first read; null when none was read.
+   */
+  private static Long shmemAfterKill(OomKillSpec spec, Long limit) {
+    if (spec.cgroups == null) {
+      return null;
+    }
+    Long found = null;
+    for (CgroupSnapshot c : spec.cgroups) {
+      if (c == null || c.stats == null || c.stats.isEmpty()) {
+        continue;
+      }
+      long v = first(c.stats, "total_shmem", "shmem");
+      if (found == null || (limit != null && limit.equals(c.limitBytes))) {
+        found = v;
+      }
+    }
+    return found;
+  }
+
+  /** Whether {@link #shmemBytes()} was read from the cgroup after the kill, not the report. */
+  public boolean shmemReadAfterKill() {
+    return shmemReadAfterKill;
   }
 
   private static long first(Map<String, Long> stats, String... keys) {

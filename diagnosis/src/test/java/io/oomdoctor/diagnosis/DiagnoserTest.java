@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.oomdoctor.model.OomKillSpec;
 import io.oomdoctor.model.evidence.Attribution;
+import io.oomdoctor.model.evidence.CgroupSnapshot;
 import io.oomdoctor.model.evidence.MemoryTrend;
 import io.oomdoctor.model.evidence.OomReport;
 import io.oomdoctor.model.evidence.ProcessInfo;
@@ -15,6 +16,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -250,6 +252,49 @@ public class DiagnoserTest {
         .contains("1Mi");
     assertThat(d.primary().fix()).contains("sizeLimit");
     assertThat(d.primary().recommendedLimitBytes()).isEqualTo(60 * MI);
+  }
+
+  @Test
+  void tmpfsFilesStillChargedAfterAKillCutShortByTheKernelSpeakForThemselves() throws IOException {
+    // The kernel printed only the kill line: no memory.stat, no usage, no task table. The agent's
+    // read of the container's cgroup just after the kill still holds the tmpfs files.
+    OomKillSpec e = loneLine(evidence("6.18-v1-tmpfs-shmem"), 48 * MI);
+    e.trend = trend(3, 0, 0, 0, 2 * MI, 0); // killed before the sampler saw the files
+    e.cgroups = List.of(cgroupAfterKill(48 * MI, Map.of("shmem", 46 * MI, "rss", 0L)));
+    Diagnosis d = diagnoser.diagnose(e);
+    assertThat(d.cause()).isEqualTo(Cause.PageCacheOrShmem);
+    assertThat(d.primary().summary())
+        .contains("46Mi of the 48Mi limit")
+        .contains("after")
+        .contains("cut short");
+    // What the cgroup held after the kill was not shared memory: the young container's spike.
+    e.cgroups = List.of(cgroupAfterKill(48 * MI, Map.of("shmem", 0L, "cache", 3 * MI)));
+    assertThat(diagnoser.diagnose(e).cause()).isEqualTo(Cause.StartupSpike);
+    // A full report's own figures are never replaced by a later read.
+    OomKillSpec full = evidence("6.18-v1-cgroupfs-container-limit");
+    full.cgroups = List.of(cgroupAfterKill(64 * MI, Map.of("shmem", 60 * MI)));
+    assertThat(diagnoser.diagnose(full).cause()).isNotEqualTo(Cause.PageCacheOrShmem);
+  }
+
+  /** The report as the kernel prints it when it rate-limits: the kill line alone. */
+  static OomKillSpec loneLine(OomKillSpec e, long limitBytes) {
+    OomReport kill = new OomReport();
+    kill.kind = e.report.kind;
+    kill.pid = e.report.pid;
+    kill.process = e.report.process;
+    kill.complete = false;
+    e.report = kill;
+    e.pod = new io.oomdoctor.model.evidence.PodReference();
+    e.pod.containerLimitBytes = limitBytes;
+    return e;
+  }
+
+  static CgroupSnapshot cgroupAfterKill(long limit, Map<String, Long> stats) {
+    CgroupSnapshot c = new CgroupSnapshot();
+    c.version = 1;
+    c.limitBytes = limit;
+    c.stats = stats;
+    return c;
   }
 
   @Test
