@@ -212,6 +212,18 @@ public final class Facts {
     return report;
   }
 
+  private Saturation saturation;
+  private boolean saturationWeighed;
+
+  /** How the memory's growth bent before the kill; null when it did not (or nothing tells). */
+  public Saturation saturation() {
+    if (!saturationWeighed) {
+      saturation = Saturation.of(trend, limitBytes);
+      saturationWeighed = true;
+    }
+    return saturation;
+  }
+
   public MemoryTrend trend() {
     return trend;
   }
@@ -300,8 +312,9 @@ public final class Facts {
    * fewer than two samples), nothing tells how far beyond the limit it would have gone: twice the
    * limit. Without any trend (a pasted kernel log) nothing says it grew: the peak. Killed while
    * still growing steadily (a fit of R² ≥ 0.8), half its age again at the rate it grew: what grew
-   * steadily for a while is expected to go on for some time yet. Otherwise the peak. A leak's
-   * recommendation does not use this (it grows without end).
+   * steadily for a while is expected to go on for some time yet; growth that slowed on its own,
+   * where it levels off ({@link Saturation}). Otherwise the peak. A leak's recommendation does not
+   * use this (it grows without end).
    */
   public long demandEstimate() {
     long peak = peakBytes();
@@ -311,6 +324,9 @@ public final class Facts {
     }
     if (trend.samples == null || trend.samples < 2) {
       return Math.max(peak, 2 * limit);
+    }
+    if (saturation() != null) {
+      return Math.max(peak, saturation().plateauBytes());
     }
     if (trend.growthBytesPerHour != null
         && trend.growthBytesPerHour > 0

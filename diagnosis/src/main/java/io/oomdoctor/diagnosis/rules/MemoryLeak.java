@@ -30,6 +30,7 @@ public final class MemoryLeak implements Rule {
       return Optional.empty();
     }
     if (t.growthBytesPerHour <= 0
+        || f.saturation() != null // slowed on its own: a cache filling up, not a leak
         || t.fitR2 < MIN_R2
         || t.fitWindowSeconds == null
         || t.fitWindowSeconds < s.leakMinWindowSeconds()) {

@@ -6,7 +6,9 @@ import io.oomdoctor.diagnosis.DiagnosisSettings;
 import io.oomdoctor.diagnosis.Facts;
 import io.oomdoctor.diagnosis.Finding;
 import io.oomdoctor.diagnosis.Rule;
+import io.oomdoctor.diagnosis.Saturation;
 import io.oomdoctor.model.evidence.MemoryTrend;
+import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 
@@ -19,12 +21,33 @@ public final class UnboundedCache implements Rule {
   public Optional<Finding> evaluate(Facts f, DiagnosisSettings s) {
     MemoryTrend t = f.trend();
     Long limit = f.limitBytes();
-    if (t == null
-        || limit == null
-        || f.hostOom()
-        || t.secondsToPeak == null
-        || t.containerAgeSeconds == null
-        || t.lastBytes == null) {
+    if (t == null || limit == null || f.hostOom()) {
+      return Optional.empty();
+    }
+    Saturation sat = f.saturation();
+    if (sat != null) {
+      return Optional.of(
+          new Finding(
+              Cause.UnboundedCache,
+              0.75,
+              "Memory grew ever more slowly — "
+                  + Bytes.human((long) (sat.startBytesPerSecond() * 60))
+                  + " a minute at first, "
+                  + Bytes.human((long) (sat.endBytesPerSecond() * 60))
+                  + " a minute "
+                  + MemoryLeak.human(Duration.ofSeconds(sat.seconds()))
+                  + " later — as a cache does that fills toward the size of what it is asked for;"
+                  + " it met the "
+                  + Bytes.human(limit)
+                  + " limit before levelling off, at about "
+                  + Bytes.human(sat.plateauBytes())
+                  + ". Not a leak: a leak's rate does not fall.",
+              "Give the cache a bound of its own below the limit (entries, bytes, or a time to"
+                  + " live), or raise the limit to hold it where it levels off.",
+              s.withHeadroom(Math.max(f.peakBytes(), sat.plateauBytes())),
+              Map.of()));
+    }
+    if (t.secondsToPeak == null || t.containerAgeSeconds == null || t.lastBytes == null) {
       return Optional.empty();
     }
     long atLimitFor = t.containerAgeSeconds - t.secondsToPeak;
