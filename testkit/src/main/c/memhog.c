@@ -4,7 +4,7 @@
  *
  *   memhog [--step-mb N] [--interval-ms N] [--max-mb N] [--start-mb N] [--child] [--name NAME]
  *          [--tmpfs-dir DIR] [--file-dir DIR] [--ready-file F] [--storm-per-min N]
- *          [--workers-every-ms N] [ignored args...]
+ *          [--workers-every-ms N] [--burst-mb N] [ignored args...]
  *
  * Allocates and touches --step-mb MiB every --interval-ms until --max-mb (0: no end), then holds.
  * --start-mb allocates that much at once first (a startup spike). --child does the allocating in
@@ -14,7 +14,9 @@
  * directory. --storm-per-min forks that many children a minute, each allocating --step-mb MiB at
  * once (more than the cgroup's limit: each is OOM-killed), reaps them and lives on: an OOM storm.
  * --workers-every-ms starts a worker that often, as a prefork server does: each allocates
- * --step-mb MiB once and then holds it, flat; the parent lives on.
+ * --step-mb MiB once and then holds it, flat; the parent lives on. --burst-mb, once --max-mb is
+ * held and 5 s have passed (a warm-up), serves a request every --interval-ms that needs between 1
+ * and N MiB more for a moment (allocated, touched, freed), as a server at a steady load does.
  * Unknown arguments are ignored, so tests can put runtime flags (-Xmx…) on the command
  * line for the agent to find.
  */
@@ -25,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -34,6 +37,7 @@ static long step_mb = 4, interval_ms = 20, max_mb = 0, start_mb = 0;
 static int child_mode = 0;
 static long storm_per_min = 0;
 static long workers_every_ms = 0;
+static long burst_mb = 0;
 static const char *name = NULL, *tmpfs_dir = NULL, *file_dir = NULL, *ready_file = NULL;
 
 static void sleep_ms(long ms) {
@@ -83,7 +87,7 @@ static void hog(void) {
     int fd = open(ready_file, O_CREAT | O_WRONLY, 0644);
     if (fd >= 0) close(fd);
   }
-  long total = start_mb, index = 0;
+  long total = start_mb, index = 0, warm = 0;
   for (;;) {
     if (max_mb == 0 || total < max_mb) {
       long mb = step_mb;
@@ -92,6 +96,15 @@ static void hog(void) {
       else if (file_dir) write_file(file_dir, index++, mb);
       else touch_alloc(mb);
       total += mb;
+    } else if (burst_mb > 0 && (warm += interval_ms) > 5000) {
+      long mb = 1 + random() % burst_mb;
+      size_t n = (size_t)mb << 20;
+      /* mmap, not malloc: freed, it goes back to the kernel at once (malloc may keep it) */
+      volatile char *p = mmap(NULL, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+      if (p != MAP_FAILED) {
+        for (size_t i = 0; i < n; i += 4096) p[i] = 1;
+        munmap((void *)p, n);
+      }
     }
     sleep_ms(interval_ms);
   }
@@ -123,8 +136,10 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--child")) child_mode = 1;
     else if (!strcmp(a, "--storm-per-min") && v) storm_per_min = atol(argv[++i]);
     else if (!strcmp(a, "--workers-every-ms") && v) workers_every_ms = atol(argv[++i]);
+    else if (!strcmp(a, "--burst-mb") && v) burst_mb = atol(argv[++i]);
   }
   setvbuf(stdout, NULL, _IONBF, 0);
+  srandom((unsigned)getpid());
   if (workers_every_ms > 0) {
     for (;;) {
       pid_t c = fork();

@@ -1,7 +1,6 @@
 package io.oomdoctor.benchmarks;
 
 import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -184,22 +183,7 @@ public final class OperatorScale {
             false);
     server.init(InetAddress.getLoopbackAddress(), 0);
     KubernetesClient client = server.createClient();
-    for (String crd :
-        List.of(
-            "oomkills.oomdoctor.io-v1.yml",
-            "oompolicies.oomdoctor.io-v1.yml",
-            "oomrisks.oomdoctor.io-v1.yml")) {
-      try (InputStream in =
-          OperatorScale.class.getClassLoader().getResourceAsStream("META-INF/fabric8/" + crd)) {
-        client
-            .apiextensions()
-            .v1()
-            .customResourceDefinitions()
-            .resource(
-                client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class))
-            .create();
-      }
-    }
+    io.oomdoctor.testkit.MockApiServer.registerCrds(client);
     System.out.println("URL " + client.getMasterUrl());
     System.out.flush();
     Thread.sleep(Long.MAX_VALUE);

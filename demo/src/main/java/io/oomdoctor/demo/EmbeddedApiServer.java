@@ -15,7 +15,6 @@ import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 
@@ -25,12 +24,6 @@ import java.util.Queue;
  * against it, and a kubeconfig file written for it.
  */
 public final class EmbeddedApiServer implements AutoCloseable {
-  static final List<String> CRDS =
-      List.of(
-          "oomkills.oomdoctor.io-v1.yml",
-          "oompolicies.oomdoctor.io-v1.yml",
-          "oomrisks.oomdoctor.io-v1.yml");
-
   private final KubernetesMockServer server;
   private final KubernetesClient client;
   private final KubectlCompat compat;
@@ -47,17 +40,14 @@ public final class EmbeddedApiServer implements AutoCloseable {
     server = new KubernetesMockServer(new Context(), new MockWebServer(), responses, compat, false);
     server.init(InetAddress.getLoopbackAddress(), 0);
     client = server.createClient();
-    for (String name : CRDS) {
-      try (InputStream in =
-          EmbeddedApiServer.class
-              .getClassLoader()
-              .getResourceAsStream("META-INF/fabric8/" + name)) {
+    for (String name : io.oomdoctor.model.Crds.FILES) {
+      try (InputStream in = io.oomdoctor.model.Crds.open(name)) {
         CustomResourceDefinition crd =
             client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class);
         client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
         compat.register(crd);
       } catch (IOException e) {
-        throw new UncheckedIOException("the generated CRD " + name + " is not on the classpath", e);
+        throw new UncheckedIOException("cannot read the generated CRD " + name, e);
       }
     }
     try {

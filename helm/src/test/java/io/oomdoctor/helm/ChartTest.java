@@ -434,11 +434,7 @@ class ChartTest {
 
   @Test
   void theChartShipsTheGeneratedCrds() throws Exception {
-    for (String crd :
-        List.of(
-            "oomkills.oomdoctor.io-v1.yml",
-            "oompolicies.oomdoctor.io-v1.yml",
-            "oomrisks.oomdoctor.io-v1.yml")) {
+    for (String crd : io.oomdoctor.model.Crds.FILES) {
       assertThat(CHART.resolve("crds").resolve(crd))
           .hasSameTextualContentAs(Paths.get("../crds").resolve(crd));
     }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.oomdoctor.agent.testing.RealKernel;
 import io.oomdoctor.diagnosis.Cause;
 import io.oomdoctor.diagnosis.Diagnoser;
 import io.oomdoctor.model.OomKillSpec;
@@ -13,6 +12,7 @@ import io.oomdoctor.model.evidence.CgroupSnapshot;
 import io.oomdoctor.model.evidence.MemoryTrend;
 import io.oomdoctor.model.evidence.OomReport;
 import io.oomdoctor.model.evidence.ProcessSnapshot;
+import io.oomdoctor.testkit.RealKernel;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

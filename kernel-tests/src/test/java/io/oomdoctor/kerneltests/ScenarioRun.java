@@ -3,7 +3,7 @@ package io.oomdoctor.kerneltests;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.oomdoctor.agent.testing.CgroupSandbox;
+import io.oomdoctor.testkit.CgroupSandbox;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -142,7 +142,7 @@ final class ScenarioRun {
                 "-O2",
                 "-o",
                 memhog.toString(),
-                repo().resolve("node-agent/src/test/c/memhog.c").toString())
+                repo().resolve("testkit/src/main/c/memhog.c").toString())
             .redirectErrorStream(true)
             .start();
     String msg = new String(gcc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

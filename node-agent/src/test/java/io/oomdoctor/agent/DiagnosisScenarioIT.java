@@ -4,15 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.oomdoctor.agent.metrics.AgentMetrics;
 import io.oomdoctor.agent.pod.PodResolver;
-import io.oomdoctor.agent.testing.CgroupSandbox;
 import io.oomdoctor.agent.testing.CollectingExporter;
-import io.oomdoctor.agent.testing.JavaHog;
-import io.oomdoctor.agent.testing.RealKernel;
 import io.oomdoctor.diagnosis.Cause;
 import io.oomdoctor.diagnosis.Diagnoser;
 import io.oomdoctor.diagnosis.Diagnosis;
 import io.oomdoctor.diagnosis.DiagnosisSettings;
 import io.oomdoctor.model.OomKill;
+import io.oomdoctor.testkit.CgroupSandbox;
+import io.oomdoctor.testkit.JavaHog;
+import io.oomdoctor.testkit.RealKernel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;

@@ -9,7 +9,6 @@ import io.oomdoctor.model.OomKill;
 import io.oomdoctor.model.evidence.Repeats;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -39,8 +38,7 @@ class OomGroupTest {
     StringBuilder kmsg = new StringBuilder();
     long seq = 400;
     List<String> lines =
-        Files.readAllLines(
-            Paths.get("src/test/resources/fixtures/kernel/6.1-v2-oom-group.dmesg-r"));
+        Files.readAllLines(io.oomdoctor.testkit.Fixtures.of("kernel", "6.1-v2-oom-group.dmesg-r"));
     for (String l : lines) {
       Matcher m = dmesg.matcher(l);
       if (m.matches()) {

@@ -3,10 +3,10 @@ package io.oomdoctor.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.oomdoctor.agent.cgroup.PathAttribution;
-import io.oomdoctor.agent.testing.CgroupSandbox;
 import io.oomdoctor.agent.testing.KmsgFollower;
-import io.oomdoctor.agent.testing.RealKernel;
 import io.oomdoctor.model.evidence.OomReport;
+import io.oomdoctor.testkit.CgroupSandbox;
+import io.oomdoctor.testkit.RealKernel;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

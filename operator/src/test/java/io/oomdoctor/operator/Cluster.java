@@ -7,18 +7,12 @@ import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.PodTemplateSpecBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
-import io.fabric8.mockwebserver.ServerRequest;
-import io.fabric8.mockwebserver.ServerResponse;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.oomdoctor.diagnosis.DiagnoserTest;
@@ -28,14 +22,13 @@ import io.oomdoctor.model.OomPolicy;
 import io.oomdoctor.model.OomPolicySpec;
 import io.oomdoctor.model.evidence.MemoryTrend;
 import io.oomdoctor.model.evidence.PodReference;
-import java.io.InputStream;
+import io.oomdoctor.testkit.MockApiServer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -52,6 +45,7 @@ final class Cluster implements AutoCloseable {
   static final String CONTAINER_ID =
       "3aa524735953bba4ebc64dfd3f0080cb4ac9790f83675e0b77ff9414c0165df0";
 
+  private final MockApiServer api;
   final KubernetesMockServer server;
   final KubernetesClient client;
   final MutableClock clock = new MutableClock(Instant.now());
@@ -61,35 +55,11 @@ final class Cluster implements AutoCloseable {
   private final AtomicInteger seq = new AtomicInteger(1000);
 
   Cluster() {
-    // CRUD behaviour, plus one-off expectations (server.expect()) that take precedence: API errors.
-    Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
-    server =
-        new KubernetesMockServer(
-            new Context(),
-            new MockWebServer(),
-            responses,
-            new KubernetesMixedDispatcher(responses),
-            false);
-    server.init();
-    client = server.createClient();
-    for (String crd :
-        List.of(
-            "oomkills.oomdoctor.io-v1.yml",
-            "oompolicies.oomdoctor.io-v1.yml",
-            "oomrisks.oomdoctor.io-v1.yml")) {
-      try (InputStream in =
-          getClass().getClassLoader().getResourceAsStream("META-INF/fabric8/" + crd)) {
-        client
-            .apiextensions()
-            .v1()
-            .customResourceDefinitions()
-            .resource(
-                client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class))
-            .create();
-      } catch (java.io.IOException e) {
-        throw new IllegalStateException(e);
-      }
-    }
+    // The test kit's API server: CRUD with the project's CRDs, plus one-off expectations
+    // (server.expect()) that take precedence: API errors.
+    api = MockApiServer.start();
+    server = api.server();
+    client = api.client();
   }
 
   Cluster startOperator() {
@@ -414,7 +384,6 @@ final class Cluster implements AutoCloseable {
   @Override
   public void close() {
     stopOperator();
-    client.close();
-    server.destroy();
+    api.close();
   }
 }

@@ -1,66 +1,88 @@
-package io.oomdoctor.agent.testing;
+package io.oomdoctor.testkit;
 
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
-import java.io.InputStream;
+import io.fabric8.mockwebserver.ServerRequest;
+import io.fabric8.mockwebserver.ServerResponse;
+import io.oomdoctor.model.Crds;
 import java.net.InetAddress;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Queue;
 
 /**
  * The fabric8 CRUD mock server as the API server of tests, with the project's generated CRDs
  * registered (only then does it honour the status subresource as a real API server does).
  */
 public final class MockApiServer implements AutoCloseable {
-  public static final String OOMKILL_CRD = "META-INF/fabric8/oomkills.oomdoctor.io-v1.yml";
-
-  /** The project's generated CRDs (the model module's). */
-  public static final List<String> CRDS =
-      List.of(
-          OOMKILL_CRD,
-          "META-INF/fabric8/oompolicies.oomdoctor.io-v1.yml",
-          "META-INF/fabric8/oomrisks.oomdoctor.io-v1.yml");
-
   private final KubernetesMockServer server;
   private final KubernetesClient client;
 
+  /** The mock logs every request at INFO through java.util.logging: keep only its warnings. */
+  private static final java.util.logging.Logger MOCK_LOG =
+      java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+
   private MockApiServer(int port) {
+    MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
+    // CRUD behaviour, plus one-off expectations (server().expect()) that take precedence: API
+    // errors, or what the mock does not implement.
+    Map<ServerRequest, Queue<ServerResponse>> responses = new HashMap<>();
     server =
         new KubernetesMockServer(
-            new Context(), new MockWebServer(), new HashMap<>(), new PagingCrudDispatcher(), false);
+            new Context(),
+            new MockWebServer(),
+            responses,
+            new PagingDispatcher(new KubernetesMixedDispatcher(responses)),
+            false);
     if (port > 0) {
       server.init(InetAddress.getLoopbackAddress(), port);
     } else {
       server.init();
     }
     client = server.createClient();
-    // Every CRD of the project, so that the operator runs against this server too.
-    for (String name : CRDS) {
-      try (InputStream in = MockApiServer.class.getClassLoader().getResourceAsStream(name)) {
-        CustomResourceDefinition crd =
-            client.getKubernetesSerialization().unmarshal(in, CustomResourceDefinition.class);
-        client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
-      } catch (java.io.IOException | RuntimeException e) {
-        throw new IllegalStateException(
-            "the generated CRD " + name + " is not on the classpath", e);
+    // Every CRD of the project, so that status is written only through /status, as on a real
+    // server, and the operator runs against this server too.
+    registerCrds(client);
+  }
+
+  /** Creates every CRD of the project on the server behind {@code client}. */
+  public static void registerCrds(KubernetesClient client) {
+    for (String file : Crds.FILES) {
+      try (java.io.InputStream in = Crds.open(file)) {
+        client
+            .apiextensions()
+            .v1()
+            .customResourceDefinitions()
+            .resource(
+                client
+                    .getKubernetesSerialization()
+                    .unmarshal(
+                        in,
+                        io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition
+                            .class))
+            .create();
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
       }
     }
   }
 
   /**
-   * The CRUD dispatcher, answering a list with {@code limit} in pages ({@code continue}: the offset
-   * of the next one), as the API server does; the mock itself ignores both.
+   * Answers a list with {@code limit} in pages ({@code continue}: the offset of the next one), as
+   * the API server does (the mock itself ignores both); everything else as the dispatcher it wraps.
    */
-  static final class PagingCrudDispatcher extends KubernetesCrudDispatcher {
+  static final class PagingDispatcher extends io.fabric8.mockwebserver.http.Dispatcher {
     private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
         new com.fasterxml.jackson.databind.ObjectMapper();
 
-    PagingCrudDispatcher() {
-      super(List.of());
+    private final io.fabric8.mockwebserver.http.Dispatcher all;
+
+    PagingDispatcher(io.fabric8.mockwebserver.http.Dispatcher whole) {
+      this.all = whole;
     }
 
     @Override
@@ -69,7 +91,7 @@ public final class MockApiServer implements AutoCloseable {
       String full = request.getPath();
       int q = full.indexOf('?');
       if (!"GET".equals(request.getMethod()) || q < 0 || full.contains("watch=true")) {
-        return super.dispatch(request);
+        return all.dispatch(request);
       }
       int limit = 0;
       int offset = 0;
@@ -84,11 +106,11 @@ public final class MockApiServer implements AutoCloseable {
         }
       }
       if (limit <= 0) {
-        return super.dispatch(request);
+        return all.dispatch(request);
       }
       String path = full.substring(0, q) + (rest.isEmpty() ? "" : "?" + String.join("&", rest));
       var whole =
-          super.dispatch(
+          all.dispatch(
               new io.fabric8.mockwebserver.http.RecordedRequest(
                   request.getRequestLine().replace(full, path),
                   request.method(),
@@ -138,9 +160,14 @@ public final class MockApiServer implements AutoCloseable {
     return client;
   }
 
-  /** The agent's own connection to this server. */
-  public io.oomdoctor.agent.kube.KubeConnection connection() {
-    return io.oomdoctor.agent.kube.KubeConnection.forUrl("http://127.0.0.1:" + port());
+  /** The server's address, for clients of the project's own (the agent's connection). */
+  public String url() {
+    return "http://127.0.0.1:" + port();
+  }
+
+  /** The mock itself: for expectations ({@code expect()}) that take precedence over CRUD. */
+  public KubernetesMockServer server() {
+    return server;
   }
 
   public int port() {

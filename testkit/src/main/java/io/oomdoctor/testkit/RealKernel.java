@@ -1,4 +1,4 @@
-package io.oomdoctor.agent.testing;
+package io.oomdoctor.testkit;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -49,19 +49,27 @@ public final class RealKernel {
 
   /** This process's memory cgroup directory: test cgroups are made below it. */
   public static Path selfMemcg() {
-    return io.oomdoctor.agent.cgroup.ProcCgroup.memoryDir(Paths.get("/proc"), "self", MEMORY_MOUNT);
+    // the v1 memory controller's line of /proc/self/cgroup (the tests run on cgroup v1)
+    try {
+      for (String line : Files.readAllLines(Paths.get("/proc/self/cgroup"))) {
+        String[] parts = line.split(":", 3);
+        if (parts.length == 3 && java.util.List.of(parts[1].split(",")).contains("memory")) {
+          String rel = parts[2].replaceFirst("^/+", "");
+          return rel.isEmpty() ? MEMORY_MOUNT : MEMORY_MOUNT.resolve(rel);
+        }
+      }
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return MEMORY_MOUNT;
   }
 
-  /** The memhog binary, compiled once per test run from src/test/c/memhog.c. */
+  /** The memhog binary, compiled once per test run from the test kit's memhog.c. */
   public static synchronized Path memhog() {
     if (memhog != null) {
       return memhog;
     }
-    // From the module (tests) or from the repository root (the benchmark harness).
-    Path src = Paths.get("src/test/c/memhog.c").toAbsolutePath();
-    if (!Files.exists(src)) {
-      src = Paths.get("node-agent/src/test/c/memhog.c").toAbsolutePath();
-    }
+    Path src = memhogSource();
     Path out = Paths.get("target/test-bin/memhog").toAbsolutePath();
     try {
       Files.createDirectories(out.getParent());
@@ -80,5 +88,14 @@ public final class RealKernel {
     }
     memhog = out;
     return out;
+  }
+
+  /**
+   * memhog.c in the source tree: from a module's directory (tests) or from the repository root (the
+   * benchmark harness).
+   */
+  public static Path memhogSource() {
+    Path src = Paths.get("../testkit/src/main/c/memhog.c").toAbsolutePath().normalize();
+    return Files.exists(src) ? src : Paths.get("testkit/src/main/c/memhog.c").toAbsolutePath();
   }
 }

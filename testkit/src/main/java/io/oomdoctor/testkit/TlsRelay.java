@@ -1,4 +1,4 @@
-package io.oomdoctor.agent.testing;
+package io.oomdoctor.testkit;
 
 import java.io.IOException;
 import java.io.InputStream;

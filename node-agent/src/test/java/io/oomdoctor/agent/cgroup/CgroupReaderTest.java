@@ -10,8 +10,8 @@ import org.junit.jupiter.api.Test;
 
 /** The v1 and v2 readers on fixture trees of the real file formats. */
 class CgroupReaderTest {
-  static final Path V1 = Paths.get("src/test/resources/fixtures/cgroup/v1");
-  static final Path V2 = Paths.get("src/test/resources/fixtures/cgroup/v2");
+  static final Path V1 = io.oomdoctor.testkit.Fixtures.of("cgroup", "v1");
+  static final Path V2 = io.oomdoctor.testkit.Fixtures.of("cgroup", "v2");
   static final String V1_POD = "kubepods/burstable/pod5f0c6d1e-8a2b-4c3d-9e4f-a1b2c3d4e5f6";
   static final String V1_CONTAINER =
       V1_POD + "/0b1f4e6a9c2d8e7f5a3b1c9d0e2f4a6b8c0d2e4f6a8b0c2d4e6f8a0b2c4d6e8f";

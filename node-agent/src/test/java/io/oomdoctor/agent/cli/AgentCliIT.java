@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.oomdoctor.agent.kmsg.Cursor;
-import io.oomdoctor.agent.testing.CgroupSandbox;
-import io.oomdoctor.agent.testing.RealKernel;
+import io.oomdoctor.testkit.CgroupSandbox;
+import io.oomdoctor.testkit.RealKernel;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStreamReader;
@@ -32,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
 class AgentCliIT {
   private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
       new com.fasterxml.jackson.databind.ObjectMapper();
-  static final Path FIXTURES = Paths.get("src/test/resources/fixtures/kernel");
+  static final Path FIXTURES = io.oomdoctor.testkit.Fixtures.of("kernel");
 
   record Result(int code, String out, String err) {}
 

@@ -11,7 +11,7 @@ import io.oomdoctor.agent.docker.KillLog;
 import io.oomdoctor.agent.json.JsonReader;
 import io.oomdoctor.agent.metrics.AgentMetrics;
 import io.oomdoctor.agent.testing.DockerDaemon;
-import io.oomdoctor.agent.testing.RealKernel;
+import io.oomdoctor.testkit.RealKernel;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

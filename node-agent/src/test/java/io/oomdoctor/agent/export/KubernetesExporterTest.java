@@ -6,10 +6,10 @@ import io.oomdoctor.agent.EvidenceAssembler;
 import io.oomdoctor.agent.kube.KubeConnection;
 import io.oomdoctor.agent.metrics.AgentMetrics;
 import io.oomdoctor.agent.pod.PodResolver;
-import io.oomdoctor.agent.testing.MockApiServer;
 import io.oomdoctor.model.OomKill;
 import io.oomdoctor.model.evidence.OomReport;
 import io.oomdoctor.model.evidence.Repeats;
+import io.oomdoctor.testkit.MockApiServer;
 import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
@@ -44,7 +44,13 @@ class KubernetesExporterTest {
       AgentMetrics metrics = new AgentMetrics();
       AtomicInteger delivered = new AtomicInteger();
       try (KubernetesExporter exporter =
-          new KubernetesExporter(api.connection(), "oomdoctor-system", 10, FAST, FAST, metrics)) {
+          new KubernetesExporter(
+              io.oomdoctor.agent.kube.KubeConnection.forUrl(api.url()),
+              "oomdoctor-system",
+              10,
+              FAST,
+              FAST,
+              metrics)) {
         exporter.export(kill(7, "shop"), delivered::incrementAndGet);
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> delivered.get() == 1);
         exporter.export(
@@ -308,7 +314,15 @@ class KubernetesExporterTest {
       long started = System.nanoTime();
       try (KubernetesExporter exporter =
           new KubernetesExporter(
-              api.connection(), "oomdoctor-system", 100, 4L << 20, 4, 2, FAST, FAST, metrics)) {
+              io.oomdoctor.agent.kube.KubeConnection.forUrl(api.url()),
+              "oomdoctor-system",
+              100,
+              4L << 20,
+              4,
+              2,
+              FAST,
+              FAST,
+              metrics)) {
         for (int i = 0; i < kills; i++) {
           OomKill k = kill(1000 + i, "shop");
           int container = i % 3; // three containers, killed over and over
@@ -350,7 +364,13 @@ class KubernetesExporterTest {
       AgentMetrics metrics = new AgentMetrics();
       AtomicInteger delivered = new AtomicInteger();
       try (KubernetesExporter exporter =
-          new KubernetesExporter(api.connection(), "oomdoctor-system", 10, FAST, FAST, metrics)) {
+          new KubernetesExporter(
+              io.oomdoctor.agent.kube.KubeConnection.forUrl(api.url()),
+              "oomdoctor-system",
+              10,
+              FAST,
+              FAST,
+              metrics)) {
         exporter.export(kill(7, "shop"), delivered::incrementAndGet);
         Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> delivered.get() == 1);
         // After a restart the agent reads kill 7 again, and two more of its container are counted

@@ -2,7 +2,7 @@ package io.oomdoctor.agent.kmsg;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.oomdoctor.agent.testing.RealKernel;
+import io.oomdoctor.testkit.RealKernel;
 import java.io.FileOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

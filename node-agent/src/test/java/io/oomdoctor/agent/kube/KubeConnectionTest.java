@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.oomdoctor.agent.pod.PodWatcher;
 import io.oomdoctor.agent.pod.PodWatcherTest;
-import io.oomdoctor.agent.testing.MockApiServer;
-import io.oomdoctor.agent.testing.TlsRelay;
+import io.oomdoctor.testkit.MockApiServer;
+import io.oomdoctor.testkit.TlsRelay;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
  * certificate signed by its CA.
  */
 class KubeTlsTest {
-  private static final Path TLS = Path.of("src/test/resources/tls");
+  private static final Path TLS = io.oomdoctor.testkit.Fixtures.tls();
 
   @Test
   void everyPemFormOfAClientKeySignsForItsCertificate() throws Exception {

@@ -10,7 +10,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -21,7 +20,7 @@ import org.junit.jupiter.api.Test;
 
 /** Every fixture of real kernel text, field by field. */
 class OomReportParserTest {
-  static final Path FIXTURES = Paths.get("src/test/resources/fixtures/kernel");
+  static final Path FIXTURES = io.oomdoctor.testkit.Fixtures.of("kernel");
 
   /** Parses a fixture file as `oomdoctor-agent parse` does. */
   static List<OomReport> parse(String file) {

@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -23,7 +22,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * from it by hand: every field read must come out of the parser as read.
  */
 class PublishedReportsTest {
-  static final Path DIR = Paths.get("src/test/resources/fixtures/pasted/published");
+  static final Path DIR = io.oomdoctor.testkit.Fixtures.of("pasted", "published");
 
   static Stream<String> files() throws IOException {
     try (Stream<Path> s = Files.list(DIR)) {

@@ -6,8 +6,8 @@ import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
-import io.oomdoctor.agent.testing.MockApiServer;
 import io.oomdoctor.model.evidence.PodReference;
+import io.oomdoctor.testkit.MockApiServer;
 import java.time.Duration;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
@@ -78,7 +78,9 @@ public class PodWatcherTest {
     try (MockApiServer api = MockApiServer.start()) {
       Pod listed = api.client().resource(pod("web-1", "node-a", CURRENT)).create();
       Pod other = api.client().resource(pod("web-2", "node-b", CURRENT)).create();
-      try (PodWatcher watcher = new PodWatcher(api.connection(), "node-a", false)) {
+      try (PodWatcher watcher =
+          new PodWatcher(
+              io.oomdoctor.agent.kube.KubeConnection.forUrl(api.url()), "node-a", false)) {
         Awaitility.await().atMost(WAIT).until(watcher::synced);
         String uid = listed.getMetadata().getUid();
         PodReference ref = watcher.resolve(uid, CURRENT);

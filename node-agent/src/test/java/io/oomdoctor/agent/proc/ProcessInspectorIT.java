@@ -16,7 +16,7 @@ class ProcessInspectorIT {
     // returns.
     ProcessBuilder pb =
         new ProcessBuilder(
-                io.oomdoctor.agent.testing.RealKernel.memhog().toString(),
+                io.oomdoctor.testkit.RealKernel.memhog().toString(),
                 "--max-mb",
                 "1",
                 "--step-mb",

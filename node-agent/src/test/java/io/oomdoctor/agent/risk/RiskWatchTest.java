@@ -7,11 +7,11 @@ import io.oomdoctor.agent.cgroup.MemorySampler;
 import io.oomdoctor.agent.metrics.AgentMetrics;
 import io.oomdoctor.agent.pod.PodResolver;
 import io.oomdoctor.agent.proc.ProcessInspector;
-import io.oomdoctor.agent.testing.JavaHog;
 import io.oomdoctor.diagnosis.risk.RiskSettings;
 import io.oomdoctor.diagnosis.risk.RiskText;
 import io.oomdoctor.model.OomRisk;
 import io.oomdoctor.model.evidence.PodReference;
+import io.oomdoctor.testkit.JavaHog;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * and what it never raises (page cache near the limit).
  */
 class RiskWatchTest {
-  static final Path V1 = Paths.get("src/test/resources/fixtures/cgroup/v1");
+  static final Path V1 = io.oomdoctor.testkit.Fixtures.of("cgroup", "v1");
   static final String POD_UID = "5f0c6d1e-8a2b-4c3d-9e4f-a1b2c3d4e5f6";
   static final String CONTAINER_ID =
       "0b1f4e6a9c2d8e7f5a3b1c9d0e2f4a6b8c0d2e4f6a8b0c2d4e6f8a0b2c4d6e8f";

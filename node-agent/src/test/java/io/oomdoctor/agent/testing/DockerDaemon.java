@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import com.github.dockerjava.api.DockerClient;
 import io.oomdoctor.agent.docker.DockerEngine;
+import io.oomdoctor.testkit.RealKernel;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -103,10 +104,7 @@ public final class DockerDaemon implements AutoCloseable {
   /** The static memhog at / of an image, imported from a tarball. */
   private void importImage() throws IOException, InterruptedException {
     Path bin = dir.resolve("memhog");
-    Path src = Path.of("src/test/c/memhog.c").toAbsolutePath();
-    if (!Files.exists(src)) {
-      src = Path.of("node-agent/src/test/c/memhog.c").toAbsolutePath();
-    }
+    Path src = RealKernel.memhogSource();
     Process gcc =
         new ProcessBuilder("gcc", "-O1", "-static", "-o", bin.toString(), src.toString())
             .redirectErrorStream(true)

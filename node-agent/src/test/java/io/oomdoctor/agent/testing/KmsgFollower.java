@@ -5,6 +5,7 @@ import io.oomdoctor.agent.kmsg.KmsgRecord;
 import io.oomdoctor.agent.parse.KernelLine;
 import io.oomdoctor.agent.parse.OomReportParser;
 import io.oomdoctor.model.evidence.OomReport;
+import io.oomdoctor.testkit.RealKernel;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;

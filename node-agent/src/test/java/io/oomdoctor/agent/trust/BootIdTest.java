@@ -39,7 +39,7 @@ class BootIdTest {
   void withoutABootIdNoCursorIsTrustedOrStored() throws Exception {
     Path kmsg = dir.resolve("kmsg");
     Files.copy(
-        Path.of("src/test/resources/fixtures/kernel/6.18-v1-cgroupfs-container-limit.kmsg"), kmsg);
+        io.oomdoctor.testkit.Fixtures.of("kernel", "6.18-v1-cgroupfs-container-limit.kmsg"), kmsg);
     Path cgroups = Files.createDirectories(dir.resolve("cgroup"));
     Files.writeString(cgroups.resolve("memory.usage_in_bytes"), "0\n");
     Path state = Files.createDirectories(dir.resolve("state"));

@@ -11,7 +11,6 @@ import io.oomdoctor.model.evidence.OomReport;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -30,7 +29,7 @@ class KernelTextAttackTest {
 
   static List<String> realReport() throws IOException {
     return Files.readAllLines(
-        Path.of("src/test/resources/fixtures/kernel/6.18-v1-cgroupfs-container-limit.kmsg"),
+        io.oomdoctor.testkit.Fixtures.of("kernel", "6.18-v1-cgroupfs-container-limit.kmsg"),
         StandardCharsets.ISO_8859_1);
   }
 
