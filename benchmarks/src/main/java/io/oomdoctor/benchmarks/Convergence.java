@@ -91,6 +91,12 @@ public final class Convergence {
             0,
             false),
         new Shape(
+            "cache filling ever more slowly toward 150Mi (half full in 20 minutes)",
+            96 * MI,
+            t -> (long) (40 * MI + 110 * MI * (1 - Math.exp(-t / 1731.0))),
+            0,
+            false),
+        new Shape(
             "leak of 30Mi an hour from 50Mi",
             128 * MI,
             t -> 50 * MI + 30 * MI * t / 3600,

@@ -9,8 +9,8 @@ import java.util.List;
  * it is asked for (ever more requests hit it), not a leak, whose rate does not fall. Told apart by
  * the curve's bend: a parabola through the samples must explain most of what a straight line leaves
  * unexplained, bending down, and its rate at the end must be well below its rate at the start.
- * Samples at 85 % of the limit and above are left out — there the kernel's reclaim slows any
- * program down, a leak too — and so is the first tenth of the container's life (its start-up).
+ * Samples at 95 % of the limit and above are left out — there the kernel's reclaim pins any
+ * program's usage, a leak's too — and so is the first tenth of the container's life (its start-up).
  *
  * @param startBytesPerSecond the bend's rate at its first sample
  * @param endBytesPerSecond its rate at its last
@@ -24,10 +24,10 @@ public record Saturation(
   static final int MIN_POINTS = 8;
 
   /** The parabola's residue at most this share of the line's: a clear bend, not noise. */
-  static final double MAX_RESIDUE = 0.5;
+  static final double MAX_RESIDUE = 0.65;
 
   /** The rate at the end at most this share of the rate at the start. */
-  static final double MAX_RATE_RATIO = 0.7;
+  static final double MAX_RATE_RATIO = 0.6;
 
   /** How the trend bent before the kill, or null when it grew straight (or too little is known). */
   public static Saturation of(MemoryTrend t, Long limit) {
@@ -43,7 +43,7 @@ public record Saturation(
       if (p == null || p.size() < 2 || p.get(0) == null || p.get(1) == null) {
         continue;
       }
-      if (p.get(0) >= skip && p.get(1) < limit * 0.85) {
+      if (p.get(0) >= skip && p.get(1) < limit * 0.95) {
         pts.add(new long[] {p.get(0), p.get(1)});
       }
     }
