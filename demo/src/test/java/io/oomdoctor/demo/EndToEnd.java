@@ -91,6 +91,35 @@ final class EndToEnd implements AutoCloseable {
         .create();
   }
 
+  /** A Deployment whose pods have a pod-level memory limit (over all their containers). */
+  Deployment deploymentWithPodLimit(String name, String podLimit, Container... containers) {
+    return k.resource(
+            new DeploymentBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .withNamespace(NS)
+                .endMetadata()
+                .withNewSpec()
+                .withReplicas(1)
+                .withNewSelector()
+                .addToMatchLabels("app", name)
+                .endSelector()
+                .withNewTemplate()
+                .withNewMetadata()
+                .addToLabels("app", name)
+                .endMetadata()
+                .withNewSpec()
+                .withContainers(containers)
+                .withNewResources()
+                .addToLimits("memory", new Quantity(podLimit))
+                .endResources()
+                .endSpec()
+                .endTemplate()
+                .endSpec()
+                .build())
+        .create();
+  }
+
   OomPolicy policy(String app, OomPolicySpec.Mode mode, String min, String max) {
     OomPolicy p = new OomPolicy();
     p.getMetadata().setName(app);
