@@ -135,22 +135,35 @@ public final class Convergence {
   /** The diagnosis of a kill built as the agent would report it, and the operator's Recommender. */
   static final class OomDoctor implements Strategy {
     final Diagnoser diagnoser = new Diagnoser();
-    final Policies policy =
-        new Policies(
-            OomPolicySpec.Mode.Apply,
-            25,
-            32 * MI,
-            4096 * MI,
-            100,
-            Duration.ZERO,
-            OomPolicySpec.ControlledValues.LimitsOnly,
-            null);
+    final Policies policy;
+    final String name;
+
+    /** The policy's default step: one raise at most doubles the limit. */
+    OomDoctor() {
+      this(100);
+    }
+
+    OomDoctor(int maxStepPercent) {
+      this.policy =
+          new Policies(
+              OomPolicySpec.Mode.Apply,
+              25,
+              32 * MI,
+              4096 * MI,
+              maxStepPercent,
+              Duration.ZERO,
+              OomPolicySpec.ControlledValues.LimitsOnly,
+              null);
+      this.name =
+          maxStepPercent == 100 ? "OOM Doctor" : "OOM Doctor, maxStepPercent " + maxStepPercent;
+    }
+
     final List<Recommender.Kill> kills = new ArrayList<>();
     AppliedChanges.Change last;
     Instant clock = Instant.parse("2026-12-01T00:00:00Z");
 
     public String name() {
-      return "OOM Doctor";
+      return name;
     }
 
     public long next(Shape s, long limit, long t, List<Long> samples, List<Long> all, int n) {
@@ -320,7 +333,7 @@ public final class Convergence {
         "| shape | strategy | kills until stable | final limit | true peak (a week) | slack |");
     System.out.println("|---|---|---|---|---|---|");
     for (Shape s : shapes()) {
-      for (Strategy st : List.of(new OomDoctor(), new Vpa(), new Krr())) {
+      for (Strategy st : List.of(new OomDoctor(), new OomDoctor(400), new Vpa(), new Krr())) {
         Result r = run(s, st);
         System.out.printf(
             Locale.ROOT,
