@@ -88,6 +88,7 @@ class ScenarioCatalogIT {
     "Direct.java",
     "Threads.java",
     "Heap.java",
+    "Native.java",
     "leak.go",
     "workers_grow.py",
     "cache.py",
@@ -231,6 +232,17 @@ class ScenarioCatalogIT {
             List.of("java", "-Xmx512m", "-cp", cp, "Heap"),
             Set.of("RuntimeCapMisconfigured")),
         new Scenario(
+            "jvm-no-container-support",
+            "128Mi",
+            // the heap sized from the host's memory, not the container's limit
+            List.of("java", "-XX:-UseContainerSupport", "-cp", cp, "Heap"),
+            Set.of("RuntimeCapMisconfigured")),
+        new Scenario(
+            "jvm-unsafe",
+            "160Mi",
+            List.of("java", "-Xmx32m", "-cp", cp, "Native"),
+            Set.of("NativeMemory")),
+        new Scenario(
             "jvm-direct-buffers",
             "160Mi",
             List.of("java", "-Xmx32m", "-XX:MaxDirectMemorySize=2g", "-cp", cp, "Direct"),
@@ -292,7 +304,8 @@ class ScenarioCatalogIT {
                   w.toString(),
                   w.resolve("Direct.java").toString(),
                   w.resolve("Threads.java").toString(),
-                  w.resolve("Heap.java").toString())
+                  w.resolve("Heap.java").toString(),
+                  w.resolve("Native.java").toString())
               .redirectErrorStream(true)
               .start();
       String log = new String(javac.getInputStream().readAllBytes());

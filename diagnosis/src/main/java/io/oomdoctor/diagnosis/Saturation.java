@@ -14,7 +14,8 @@ import java.util.List;
  *
  * @param startBytesPerSecond the bend's rate at its first sample
  * @param endBytesPerSecond its rate at its last
- * @param plateauBytes where the growth levels off, extrapolated as a rate falling exponentially
+ * @param plateauBytes where the growth levels off: the level of an exponential approach fitted to
+ *     the samples
  * @param seconds how long the samples weighed cover
  */
 public record Saturation(
@@ -73,16 +74,50 @@ public record Saturation(
       return null;
     }
     long last = pts.get(pts.size() - 1)[1];
-    long plateau = last;
-    if (endRate > 0) {
-      // The rate falls as e^(-x/tau) between the start and the end: what is left to grow is the
-      // end rate times tau.
-      double tau = span / Math.log(startRate / endRate);
-      plateau = last + (long) (endRate * tau);
-    }
+    long plateau = Math.max(last, levelOff(pts, x0, span));
     long peak = t.peakBytes == null ? last : t.peakBytes;
     plateau = Math.max(plateau, Math.max(peak, limit));
     return new Saturation(startRate, Math.max(0, endRate), Math.min(plateau, 4 * limit), span);
+  }
+
+  /**
+   * Where a curve y = P − A·e^(−x/τ) through the points levels off (P), τ chosen among 64 values
+   * from a twentieth of the span to twenty spans, P and A by least squares for each; the last point
+   * when no such curve rises.
+   */
+  static long levelOff(List<long[]> pts, long x0, long span) {
+    double best = Double.MAX_VALUE;
+    double level = pts.get(pts.size() - 1)[1];
+    for (int i = 0; i < 64; i++) {
+      double tau = span / 20.0 * Math.pow(400, i / 63.0);
+      double n = pts.size(), se = 0, sy = 0, see = 0, sey = 0;
+      for (long[] p : pts) {
+        double e = Math.exp(-(p[0] - x0) / tau);
+        se += e;
+        sy += p[1];
+        see += e * e;
+        sey += e * p[1];
+      }
+      double v = n * see - se * se;
+      if (v <= 0) {
+        continue;
+      }
+      double slope = (n * sey - se * sy) / v; // −A
+      double icpt = (sy - slope * se) / n; // P
+      if (slope >= 0) {
+        continue; // not rising toward a level
+      }
+      double sse = 0;
+      for (long[] p : pts) {
+        double d = p[1] - (icpt + slope * Math.exp(-(p[0] - x0) / tau));
+        sse += d * d;
+      }
+      if (sse < best) {
+        best = sse;
+        level = icpt;
+      }
+    }
+    return (long) level;
   }
 
   /** {a, b, c} of y = a + b·x + c·x² by least squares (x from x0), or null when degenerate. */
