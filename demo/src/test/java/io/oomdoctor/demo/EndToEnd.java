@@ -67,6 +67,21 @@ final class EndToEnd implements AutoCloseable {
   }
 
   Deployment deployment(String name, int replicas, Container... containers) {
+    return deployment(name, replicas, null, containers);
+  }
+
+  /** A Deployment whose pods have a pod-level memory limit (over all their containers). */
+  Deployment deploymentWithPodLimit(String name, String podLimit, Container... containers) {
+    return deployment(name, 1, podLimit, containers);
+  }
+
+  private Deployment deployment(
+      String name, int replicas, String podLimit, Container... containers) {
+    io.fabric8.kubernetes.api.model.PodSpecBuilder pod =
+        new io.fabric8.kubernetes.api.model.PodSpecBuilder().withContainers(containers);
+    if (podLimit != null) {
+      pod.withNewResources().addToLimits("memory", new Quantity(podLimit)).endResources();
+    }
     return k.resource(
             new DeploymentBuilder()
                 .withNewMetadata()
@@ -82,38 +97,7 @@ final class EndToEnd implements AutoCloseable {
                 .withNewMetadata()
                 .addToLabels("app", name)
                 .endMetadata()
-                .withNewSpec()
-                .withContainers(containers)
-                .endSpec()
-                .endTemplate()
-                .endSpec()
-                .build())
-        .create();
-  }
-
-  /** A Deployment whose pods have a pod-level memory limit (over all their containers). */
-  Deployment deploymentWithPodLimit(String name, String podLimit, Container... containers) {
-    return k.resource(
-            new DeploymentBuilder()
-                .withNewMetadata()
-                .withName(name)
-                .withNamespace(NS)
-                .endMetadata()
-                .withNewSpec()
-                .withReplicas(1)
-                .withNewSelector()
-                .addToMatchLabels("app", name)
-                .endSelector()
-                .withNewTemplate()
-                .withNewMetadata()
-                .addToLabels("app", name)
-                .endMetadata()
-                .withNewSpec()
-                .withContainers(containers)
-                .withNewResources()
-                .addToLimits("memory", new Quantity(podLimit))
-                .endResources()
-                .endSpec()
+                .withSpec(pod.build())
                 .endTemplate()
                 .endSpec()
                 .build())
