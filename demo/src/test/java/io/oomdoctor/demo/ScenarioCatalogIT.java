@@ -217,6 +217,12 @@ class ScenarioCatalogIT {
             List.of("node", f.apply("nodespike.js")),
             Set.of("StartupSpike")),
         new Scenario(
+            "node-leak",
+            "128Mi",
+            // 2,000 objects every 50 ms: the limit in about 10 s
+            List.of("node", f.apply("nodeleak.js"), "2000"),
+            Set.of("MemoryLeak")),
+        new Scenario(
             "node-old-space-cap",
             "128Mi",
             List.of("node", "--max-old-space-size=1024", f.apply("nodeleak.js")),

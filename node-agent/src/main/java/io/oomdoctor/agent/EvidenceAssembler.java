@@ -326,6 +326,15 @@ public final class EvidenceAssembler {
       long killMillis = killEpochMillis(r, nowMillis);
       long killSec = killMillis / 1000;
       String trendPath = oomPath != null && !"node".equals(a.limitScope) ? oomPath : taskPath;
+      if (!Objects.equals(trendPath, taskPath)
+          && containersOwnLimit(spec, r)
+          && sampler.seen(taskPath)) {
+        // The pod's limit that was hit is the container's own (a pod of one container: the
+        // kubelet sets the pod's to the sum): the container's own samples are its trend. The
+        // pod's usage also holds what its dead containers left charged (their page cache), which
+        // the kernel reclaims while the new container grows — a growth the pod's usage hides.
+        trendPath = taskPath;
+      }
       // Samples are kept by the second: when every read of the kill's second came after the kill
       // (a pass may begin before it and reach the cgroup after it), that second shows the emptied
       // cgroup and must not count as the container's last sample.
@@ -390,6 +399,14 @@ public final class EvidenceAssembler {
     kill.setMetadata(meta);
     kill.setSpec(spec);
     return kill;
+  }
+
+  /** Whether the limit the report says was hit equals the killed container's own limit. */
+  private static boolean containersOwnLimit(OomKillSpec spec, OomReport r) {
+    return spec.pod != null
+        && spec.pod.containerLimitBytes != null
+        && r.limitKb != null
+        && spec.pod.containerLimitBytes == r.limitKb * 1024;
   }
 
   /**
