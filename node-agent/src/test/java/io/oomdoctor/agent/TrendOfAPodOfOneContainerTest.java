@@ -12,7 +12,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,17 +34,7 @@ class TrendOfAPodOfOneContainerTest {
   private CgroupTree tree;
 
   private void sample() throws IOException {
-    Path src = Fixtures.of("cgroup", "v1");
-    try (Stream<Path> s = Files.walk(src)) {
-      for (Path p : (Iterable<Path>) s::iterator) {
-        Path dst = root.resolve(src.relativize(p).toString());
-        if (Files.isDirectory(p)) {
-          Files.createDirectories(dst);
-        } else {
-          Files.copy(p, dst);
-        }
-      }
-    }
+    Fixtures.copyTree(Fixtures.of("cgroup", "v1"), root);
     Files.createDirectories(root.resolve("proc"));
     tree = new CgroupTree(root, root);
     sampler = new MemorySampler(tree, null, 10, 0);

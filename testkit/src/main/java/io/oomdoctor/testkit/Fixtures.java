@@ -37,4 +37,21 @@ public final class Fixtures {
   public static Path tls() {
     return RESOURCES.resolve("tls");
   }
+
+  /**
+   * Copies the fixture tree {@code from} (e.g. {@code of("cgroup", "v1")}) into {@code to}, for a
+   * test that changes its files.
+   */
+  public static void copyTree(Path from, Path to) throws java.io.IOException {
+    try (java.util.stream.Stream<Path> s = Files.walk(from)) {
+      for (Path p : (Iterable<Path>) s::iterator) {
+        Path dst = to.resolve(from.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(dst);
+        } else {
+          Files.copy(p, dst);
+        }
+      }
+    }
+  }
 }

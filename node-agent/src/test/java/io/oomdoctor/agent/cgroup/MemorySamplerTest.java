@@ -22,16 +22,7 @@ class MemorySamplerTest {
 
   private MemorySampler sampler() throws IOException {
     Path src = CgroupReaderTest.V1;
-    try (Stream<Path> s = Files.walk(src)) {
-      for (Path p : (Iterable<Path>) s::iterator) {
-        Path dst = root.resolve(src.relativize(p).toString());
-        if (Files.isDirectory(p)) {
-          Files.createDirectories(dst);
-        } else {
-          Files.copy(p, dst);
-        }
-      }
-    }
+    io.oomdoctor.testkit.Fixtures.copyTree(src, root);
     container = root.resolve(CgroupReaderTest.V1_CONTAINER);
     Files.writeString(container.resolve("cgroup.procs"), ProcessHandle.current().pid() + "\n");
     return new MemorySampler(

@@ -57,16 +57,7 @@ class RiskWatchTest {
   }
 
   private RiskWatch watch(long pid) throws IOException {
-    try (Stream<Path> s = Files.walk(V1)) {
-      for (Path p : (Iterable<Path>) s::iterator) {
-        Path dst = root.resolve(V1.relativize(p).toString());
-        if (Files.isDirectory(p)) {
-          Files.createDirectories(dst);
-        } else {
-          Files.copy(p, dst);
-        }
-      }
-    }
+    io.oomdoctor.testkit.Fixtures.copyTree(V1, root);
     container = root.resolve(CONTAINER);
     Files.writeString(container.resolve("cgroup.procs"), pid + "\n");
     Files.writeString(container.resolve("memory.limit_in_bytes"), (100 * MI) + "\n");
