@@ -21,8 +21,14 @@ import java.util.List;
 public record Saturation(
     double startBytesPerSecond, double endBytesPerSecond, long plateauBytes, long seconds) {
 
-  /** Samples the bend is weighed on, at least. */
-  static final int MIN_POINTS = 8;
+  /** Samples the bend is weighed on, at least: on fewer, a bump in a leak's rate passes for one. */
+  static final int MIN_POINTS = 10;
+
+  /**
+   * No step between two samples may make more than this share of the rise: a rise in a few steps
+   * and flat between (an allocator keeping the largest request's memory) is no cache filling up.
+   */
+  static final double MAX_STEP_SHARE = 0.4;
 
   /** The parabola's residue at most this share of the line's: a clear bend, not noise. */
   static final double MAX_RESIDUE = 0.65;
@@ -49,6 +55,14 @@ public record Saturation(
       }
     }
     if (pts.size() < MIN_POINTS) {
+      return null;
+    }
+    long rise = pts.get(pts.size() - 1)[1] - pts.get(0)[1];
+    long largestStep = 0;
+    for (int i = 1; i < pts.size(); i++) {
+      largestStep = Math.max(largestStep, pts.get(i)[1] - pts.get(i - 1)[1]);
+    }
+    if (rise <= 0 || largestStep > rise * MAX_STEP_SHARE) {
       return null;
     }
     long x0 = pts.get(0)[0];
