@@ -435,8 +435,28 @@ class ScenarioCatalogIT {
                     + (t == null
                         ? "none"
                         : "age " + t.containerAgeSeconds + " s, R² " + t.fitR2 + ", " + t.series)
-                    + "; processes "
-                    + (k.getSpec().processes == null ? "none" : k.getSpec().processes.processes));
+                    + "; report pid "
+                    + k.getSpec().report.pid
+                    + " ("
+                    + k.getSpec().report.process
+                    + "), "
+                    + (k.getSpec().report.tasks == null ? 0 : k.getSpec().report.tasks.size())
+                    + " tasks in it; processes "
+                    + (k.getSpec().processes == null || k.getSpec().processes.processes == null
+                        ? "none"
+                        : k.getSpec().processes.processes.stream()
+                            .map(
+                                p ->
+                                    p.pid
+                                        + "<-"
+                                        + p.ppid
+                                        + " "
+                                        + p.name
+                                        + " "
+                                        + p.rssKb
+                                        + " kB, first seen "
+                                        + p.firstSeenSec)
+                            .toList()));
           }
         }
       }

@@ -151,6 +151,24 @@ public final class Facts {
               && tasks.stream()
                   .anyMatch(
                       t -> t.pid != null && !t.pid.equals(report.pid) && seen.contains(t.pid));
+      if (!child && tasks.isEmpty()) {
+        // The kernel cut the report to its kill line (a burst of kills): no task table. The
+        // container's main process is known when the agent saw exactly one process whose parent
+        // is outside the container, and a victim the agent never saw under another PID is not
+        // it — unless the main process is a shell that only started the program.
+        List<ProcessInfo> roots =
+            processes.stream()
+                .filter(
+                    p ->
+                        p.pid != null
+                            && processes.stream()
+                                .noneMatch(q -> q.pid != null && q.pid.equals(p.ppid)))
+                .toList();
+        child =
+            roots.size() == 1
+                && !wrapper(roots.get(0).name)
+                && processes.stream().noneMatch(p -> report.pid.equals(p.pid));
+      }
     }
     this.victimIsChild = child;
   }

@@ -324,6 +324,37 @@ public class DiagnoserTest {
   }
 
   @Test
+  void aWorkerKilledInABurstWhoseReportTheKernelCutIsStillAWorker() throws IOException {
+    // A prefork server's third kill in 10 s (a CI run of the catalog): the kernel printed only
+    // the kill line, and the agent's last look saw the main process and one older worker.
+    OomKillSpec e = loneLine(evidence("6.18-v1-systemd-worker-child-killed"), 100 * MI);
+    int victim = e.report.pid;
+    e.trend = trend(11, 0, 0.677, 10, 98 * MI, 5); // the pool's sawtooth: no trend
+    e.processes =
+        processes(
+            3,
+            process(victim - 60, 31492, "python3", null),
+            process(victim - 6, victim - 60, "python3", null));
+    Diagnosis d = diagnoser.diagnose(e);
+    assertThat(d.cause()).isEqualTo(Cause.SharedLimit);
+    assertThat(d.primary().summary()).contains("main process lives on");
+    // The victim is the main process the agent saw: not a worker.
+    e.processes.processes.get(0).pid = victim;
+    e.processes.processes.get(1).ppid = victim;
+    assertThat(diagnoser.diagnose(e).cause()).isNotEqualTo(Cause.SharedLimit);
+    // A shell that only started the program: the program it started is the container's work.
+    e.processes = processes(1, process(victim - 1, 31492, "sh", null));
+    assertThat(diagnoser.diagnose(e).cause()).isNotEqualTo(Cause.SharedLimit);
+    // Two processes whose parents are outside what the agent saw: no main process is known.
+    e.processes =
+        processes(
+            2,
+            process(victim - 60, 31492, "python3", null),
+            process(victim - 6, 4, "python3", null));
+    assertThat(diagnoser.diagnose(e).cause()).isNotEqualTo(Cause.SharedLimit);
+  }
+
+  @Test
   void theRestartHistoryIsSaid() throws IOException {
     OomKillSpec e = evidence("6.18-v1-cgroupfs-container-limit");
     e.trend = trend(3 * 3600, 20 * MI, 0.97, 3 * 3600, 64 * MI, 3 * 3600);
