@@ -33,12 +33,14 @@ import java.util.concurrent.TimeUnit;
  * <p>Needs root and the cgroup v1 memory controller. Usage, from the repository root after {@code
  * mvn -B package -DskipTests}: {@code java -cp benchmarks/target/benchmarks.jar
  * io.oomdoctor.benchmarks.AgentFootprint [--minutes M] [--warmup S] [--pods N] [--annotation-kib K]
- * [--churn-pods C] [--api-outage S] [--storm K]} — N pods of two containers each (55 by default),
- * each pod object carrying an annotation of K KiB (0 by default: big pod objects make big pod
- * lists); C more pods created and deleted on the node over the measured time; the API server
- * unreachable for the first S seconds measured (kills go on); K real kernel OOM kills a minute in
- * 20 more containers for the whole measured time, checked at the end against the kernel's own
- * counts. The last line is {@code rss_max_mib=N heap_max_mib=N oom=0|1 lost=N}: the agent's peak
+ * [--churn-pods C] [--api-outage S] [--storm K [--storm-cpu-shares S]]} — N pods of two containers
+ * each (55 by default), each pod object carrying an annotation of K KiB (0 by default: big pod
+ * objects make big pod lists); C more pods created and deleted on the node over the measured time;
+ * the API server unreachable for the first S seconds measured (kills go on); K real kernel OOM
+ * kills a minute in 20 more containers for the whole measured time (their CPU weight S, 2 by
+ * default: a kubelet's burstable pods without a CPU request), checked at the end against the
+ * kernel's own counts, with the operator running in this JVM so that the first kill is timed to its
+ * Pod Event. The last line is {@code rss_max_mib=N heap_max_mib=N oom=0|1 lost=N}: the agent's peak
  * resident memory, its peak heap (from its GC log), whether it ran out of memory (or died), and
  * kills made but not in the API server.
  */
@@ -51,6 +53,7 @@ public final class AgentFootprint {
     int churnPods = 0;
     int outageSec = 0;
     int stormPerMinute = 0;
+    int stormCpuShares = 2;
     for (int i = 0; i < args.length; i++) {
       String v = i + 1 < args.length ? args[i + 1] : null;
       switch (args[i]) {
@@ -61,6 +64,7 @@ public final class AgentFootprint {
         case "--churn-pods" -> churnPods = Integer.parseInt(v);
         case "--api-outage" -> outageSec = Integer.parseInt(v);
         case "--storm" -> stormPerMinute = Integer.parseInt(v);
+        case "--storm-cpu-shares" -> stormCpuShares = Integer.parseInt(v);
         default -> {
           System.err.println("AgentFootprint: unknown option " + args[i]);
           System.exit(2);
@@ -81,6 +85,16 @@ public final class AgentFootprint {
         TlsRelay relay = new TlsRelay(api.port(), state);
         CgroupSandbox sandbox = CgroupSandbox.create()) {
       KubernetesClient client = api.client();
+      // The pods' namespace exists, as in a cluster: OomKills go to it, not to the agent's own.
+      client
+          .namespaces()
+          .resource(
+              new io.fabric8.kubernetes.api.model.NamespaceBuilder()
+                  .withNewMetadata()
+                  .withName("bench")
+                  .endMetadata()
+                  .build())
+          .create();
       int containers = 0;
       for (int p = 0; p < pods; p++) {
         String qos = p % 3 == 0 ? "besteffort" : "burstable";
@@ -122,12 +136,35 @@ public final class AgentFootprint {
       apb.environment().put("KUBERNETES_SERVICE_PORT", Integer.toString(relay.port()));
       apb.environment().put("OOMDOCTOR_SERVICE_ACCOUNT_DIR", sa.toString());
       Path gcLog = state.resolve("gc.log");
-      apb.environment().put("OOMDOCTOR_JAVA_OPTS", "-Xlog:gc:file=" + gcLog);
+      // OOMDOCTOR_BENCH_JAVA_OPTS adds flags for a look inside (-XX:NativeMemoryTracking=summary)
+      apb.environment()
+          .put(
+              "OOMDOCTOR_JAVA_OPTS",
+              ("-Xlog:gc:file="
+                      + gcLog
+                      + " "
+                      + System.getenv().getOrDefault("OOMDOCTOR_BENCH_JAVA_OPTS", ""))
+                  .strip());
       agent = apb.start();
       long pid = agent.pid();
       System.out.printf(
           "agent pid %d, %d containers in %d pods, warm-up %d s, measuring %d min%n",
           pid, containers, pods, warmupSec, minutes);
+      // Under a storm the operator runs too, in this JVM against the same API server, from the
+      // start (as a cluster's runs before the storm): it turns the OomKills into Pod Events, the
+      // end of the path the storm's first kill is timed over.
+      io.oomdoctor.operator.OomDoctorOperator operator =
+          stormPerMinute > 0
+              ? new io.oomdoctor.operator.OomDoctorOperator(
+                      client,
+                      io.oomdoctor.operator.OperatorSettings.defaults(),
+                      new io.oomdoctor.operator.OperatorMetrics(
+                          new io.micrometer.core.instrument.simple.SimpleMeterRegistry()),
+                      java.time.Clock.systemUTC(),
+                      null,
+                      false)
+                  .start()
+              : null;
       Thread.sleep(warmupSec * 1000L);
 
       long cpu0 = cpuTicks(pid);
@@ -147,7 +184,10 @@ public final class AgentFootprint {
       long outageEnd = t0 + TimeUnit.SECONDS.toNanos(outageSec);
       Thread churn = churnPods > 0 ? churn(client, churnPods, minutes) : null;
       double killsSeenBefore = metricSum(scrape(metricsPort), "oomdoctor_agent_kills_total");
-      Storm storm = stormPerMinute > 0 ? Storm.start(sandbox, client, stormPerMinute) : null;
+      Storm storm =
+          stormPerMinute > 0
+              ? Storm.start(sandbox, client, stormPerMinute, stormCpuShares, operator)
+              : null;
       while (System.nanoTime() < end && agent.isAlive()) {
         if (outageSec > 0 && System.nanoTime() >= outageEnd) {
           relay.outage(false);
@@ -288,13 +328,11 @@ public final class AgentFootprint {
       long limit,
       String annotation)
       throws IOException {
-    String uid = CgroupSandbox.podUid();
     PodBuilder pb =
         new PodBuilder()
             .withNewMetadata()
             .withName(name)
             .withNamespace("bench")
-            .withUid(uid)
             .addToAnnotations("bench/payload", annotation)
             .endMetadata()
             .withNewSpec()
@@ -302,12 +340,10 @@ public final class AgentFootprint {
             .endSpec()
             .withNewStatus()
             .endStatus();
-    Map<String, Path> dirs = new java.util.LinkedHashMap<>();
+    List<String> ids = new ArrayList<>();
     for (int c = 0; c < 2; c++) {
       String cid = CgroupSandbox.containerId();
-      Path dir = sandbox.cgroupfsContainer(qos, uid, cid);
-      sandbox.limit(dir, limit);
-      dirs.put(cid, dir);
+      ids.add(cid);
       pb.editSpec()
           .addNewContainer()
           .withName("c" + c)
@@ -321,7 +357,15 @@ public final class AgentFootprint {
                   .build())
           .endStatus();
     }
-    client.resource(pb.build()).create();
+    // The API server gives the pod its UID (as a real one does): the cgroups carry that one, or
+    // the agent could not tell whose they are.
+    String uid = client.resource(pb.build()).create().getMetadata().getUid();
+    Map<String, Path> dirs = new java.util.LinkedHashMap<>();
+    for (String cid : ids) {
+      Path dir = sandbox.cgroupfsContainer(qos, uid, cid);
+      sandbox.limit(dir, limit);
+      dirs.put(cid, dir);
+    }
     return dirs;
   }
 
@@ -362,12 +406,27 @@ public final class AgentFootprint {
     long startNanos;
     long firstKillMillis = -1;
     long firstSeenMillis = -1;
+    String firstPod;
+    String firstOomKill;
+    Path cpuCgroup;
     long lost;
     private io.fabric8.kubernetes.client.Watch watch;
 
-    static Storm start(CgroupSandbox sandbox, KubernetesClient client, int perMinute)
+    /** When a watch first saw the operator's OOMKilled Event of each storm pod. */
+    final Map<String, Long> firstEventMillis = new java.util.concurrent.ConcurrentHashMap<>();
+
+    private io.fabric8.kubernetes.client.Watch eventWatch;
+    private io.oomdoctor.operator.OomDoctorOperator operator;
+
+    static Storm start(
+        CgroupSandbox sandbox,
+        KubernetesClient client,
+        int perMinute,
+        int cpuShares,
+        io.oomdoctor.operator.OomDoctorOperator operator)
         throws Exception {
       Storm s = new Storm();
+      s.operator = operator;
       int perContainer = Math.max(1, Math.round(perMinute / (float) CONTAINERS));
       for (int p = 0; p < PODS; p++) {
         s.cgroups.putAll(pod(client, sandbox, "storm-" + p, "burstable", 8L << 20, ""));
@@ -403,6 +462,8 @@ public final class AgentFootprint {
                         if (s.firstKillMillis < 0 || killed < s.firstKillMillis) {
                           s.firstKillMillis = killed;
                           s.firstSeenMillis = seen;
+                          s.firstPod = k.getSpec().pod == null ? null : k.getSpec().pod.name;
+                          s.firstOomKill = k.getMetadata().getName();
                         }
                       }
                     }
@@ -410,11 +471,46 @@ public final class AgentFootprint {
                     @Override
                     public void onClose(io.fabric8.kubernetes.client.WatcherException e) {}
                   });
+      s.eventWatch =
+          client
+              .v1()
+              .events()
+              .inNamespace("bench")
+              .watch(
+                  new io.fabric8.kubernetes.client.Watcher<
+                      io.fabric8.kubernetes.api.model.Event>() {
+                    @Override
+                    public void eventReceived(
+                        Action action, io.fabric8.kubernetes.api.model.Event e) {
+                      if (action == Action.ADDED
+                          && "OOMKilled".equals(e.getReason())
+                          && e.getInvolvedObject() != null) {
+                        s.firstEventMillis.putIfAbsent(
+                            e.getInvolvedObject().getName(), System.currentTimeMillis());
+                      }
+                    }
+
+                    @Override
+                    public void onClose(io.fabric8.kubernetes.client.WatcherException e) {}
+                  });
+
+      // The storm's containers take CPU as the kubelet lets burstable pods without a CPU request
+      // take it: cpu.shares 2 (the kernel work of their OOM kills is charged to them too), while
+      // the agent and this JVM (API server, operator) keep the default 1024. --storm-cpu-shares
+      // 1024 puts them on an equal footing.
+      s.cpuCgroup =
+          Path.of("/sys/fs/cgroup/cpu", "oomdoctor-bench-storm-" + ProcessHandle.current().pid());
+      Files.createDirectories(s.cpuCgroup);
+      Files.writeString(s.cpuCgroup.resolve("cpu.shares"), Integer.toString(cpuShares));
       for (Path dir : s.cgroups.values()) {
         s.processes.add(
             sandbox.start(
                 dir,
                 List.of(
+                    "bash",
+                    "-c",
+                    "echo $$ > \"$0\" && exec \"$@\"",
+                    s.cpuCgroup.resolve("cgroup.procs").toString(),
                     RealKernel.memhog().toString(),
                     "--storm-per-min",
                     Integer.toString(perContainer),
@@ -435,6 +531,7 @@ public final class AgentFootprint {
         p.destroyForcibly();
         p.waitFor(10, TimeUnit.SECONDS);
       }
+      removeCpuCgroup();
       watch.close();
       long made = 0;
       Map<String, Long> byContainer = new java.util.HashMap<>();
@@ -475,13 +572,54 @@ public final class AgentFootprint {
         Thread.sleep(2000);
       }
       lost = Math.max(0, made - exported);
+      if (lost > 0) {
+        // Where the kills not counted into a storm container went: OomKills of the storm's time
+        // that name no container of it (the kernel's record did not say whose, and no counter
+        // settled it).
+        long elsewhere = 0;
+        for (OomKill k : client.resources(OomKill.class).inAnyNamespace().list().getItems()) {
+          String cid = k.getSpec().attribution == null ? null : k.getSpec().attribution.containerId;
+          if ((cid == null || !cgroups.containsKey(cid))
+              && k.getSpec().report != null
+              && k.getSpec().report.timestamp != null
+              && firstKillMillis > 0
+              && java.time.OffsetDateTime.parse(k.getSpec().report.timestamp)
+                      .toInstant()
+                      .toEpochMilli()
+                  >= firstKillMillis) {
+            elsewhere += io.oomdoctor.model.evidence.Repeats.count(k.getSpec().repeats);
+            System.out.printf(
+                "storm: OomKill %s/%s of container %s, %d kills, cgroup %s%n",
+                k.getMetadata().getNamespace(),
+                k.getMetadata().getName(),
+                cid,
+                io.oomdoctor.model.evidence.Repeats.count(k.getSpec().repeats),
+                k.getSpec().report.taskMemcg);
+          }
+        }
+        System.out.printf("storm: %d kills in OomKills of no storm container%n", elsewhere);
+      }
+      eventWatch.close();
+      operator.close();
+      Long event = firstPod == null ? null : firstEventMillis.get(firstPod);
+      if (firstOomKill != null) {
+        OomKill first =
+            client.resources(OomKill.class).inNamespace("bench").withName(firstOomKill).get();
+        System.out.printf(
+            "storm: the first kill at %s, its OomKill %s seen %d ms after, diagnosed at %s%n",
+            java.time.Instant.ofEpochMilli(firstKillMillis),
+            firstOomKill,
+            firstSeenMillis - firstKillMillis,
+            first == null || first.getStatus() == null ? null : first.getStatus().diagnosedAt);
+      }
       double drainSec = (System.nanoTime() - stormEnd) / 1e9;
       String metrics = scrape(metricsPort);
       return String.format(
           "storm: kernel kills %d in %.0f s (%.0f a minute); counted into OomKills %d, in %d"
               + " OomKills (%.2f writes a second); containers killed %d, with an OomKill %d;"
-              + " first kill to its OomKill %d ms (the agent's own delivery: mean %.0f ms, max"
-              + " %.0f ms); coalesced %.0f, dropped %.0f; waiting %.0f; delivered %.0f s after the"
+              + " first kill to its OomKill %d ms, to its Pod Event %d ms (Events on %d pods);"
+              + " the agent's own delivery: mean %.0f ms, max"
+              + " %.0f ms; coalesced %.0f, dropped %.0f; waiting %.0f; delivered %.0f s after the"
               + " storm",
           made,
           nanos / 1e9,
@@ -492,6 +630,8 @@ public final class AgentFootprint {
           byContainer.values().stream().filter(n -> n > 0).count(),
           reached.size(),
           firstKillMillis < 0 ? -1 : firstSeenMillis - firstKillMillis,
+          event == null ? -1 : event - firstKillMillis,
+          firstEventMillis.size(),
           1000
               * metricSum(metrics, "oomdoctor_agent_kill_delivery_seconds_sum")
               / Math.max(1, metricSum(metrics, "oomdoctor_agent_kill_delivery_seconds_count")),
@@ -500,6 +640,21 @@ public final class AgentFootprint {
           metricSum(metrics, "oomdoctor_agent_exports_dropped_total"),
           metricSum(metrics, "oomdoctor_agent_exports_pending"),
           drainSec);
+    }
+
+    /** Removes the storm's CPU cgroup once its last process (a child being killed) is gone. */
+    void removeCpuCgroup() throws InterruptedException {
+      for (int i = 0; i < 100 && cpuCgroup != null; i++) {
+        try {
+          Files.deleteIfExists(cpuCgroup);
+          cpuCgroup = null;
+        } catch (IOException busy) {
+          Thread.sleep(100);
+        }
+      }
+      if (cpuCgroup != null) {
+        System.out.println("storm: could not remove " + cpuCgroup);
+      }
     }
 
     /** The kernel's count of OOM kills in a v1 memory cgroup (memory.oom_control). */
