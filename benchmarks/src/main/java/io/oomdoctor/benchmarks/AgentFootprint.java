@@ -157,7 +157,9 @@ public final class AgentFootprint {
           stormPerMinute > 0
               ? new io.oomdoctor.operator.OomDoctorOperator(
                       client,
-                      io.oomdoctor.operator.OperatorSettings.defaults(),
+                      // every OomKill kept (by default 50 a container), for the count at the end
+                      io.oomdoctor.operator.OperatorSettings.defaults()
+                          .withRetention(java.time.Duration.ofDays(7), Integer.MAX_VALUE),
                       new io.oomdoctor.operator.OperatorMetrics(
                           new io.micrometer.core.instrument.simple.SimpleMeterRegistry()),
                       java.time.Clock.systemUTC(),
