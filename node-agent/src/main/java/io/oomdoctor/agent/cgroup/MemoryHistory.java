@@ -294,64 +294,93 @@ public final class MemoryHistory {
   }
 
   /** A ring of buckets, each the maximum of the samples that fell into it. */
+  /**
+   * A ring of the last {@code slots} buckets of time (the bucket's maximum usage and working set),
+   * addressed by the bucket's number: a bucket without a sample holds {@link #EMPTY}, so no slot
+   * spends memory on its time (two int arrays, 8 bytes a slot).
+   */
   static final class Tier {
     interface PointConsumer {
       void accept(long sec, long kb);
     }
 
+    static final int EMPTY = -1;
+
     private final int bucketSec;
-    private final int[] bucketIndex;
     private final int[] usageKb;
     private final int[] wsKb;
-    private int head = -1;
-    private int size;
+    private long headBucket = -1;
+    private int size; // buckets from the oldest kept to the head, with or without a sample
     private int total;
 
     Tier(int bucketSec, int slots) {
       this.bucketSec = bucketSec;
-      this.bucketIndex = new int[slots];
       this.usageKb = new int[slots];
       this.wsKb = new int[slots];
     }
 
+    private int slot(long bucket) {
+      return (int) Math.floorMod(bucket, (long) usageKb.length);
+    }
+
     void add(long epochSec, int usage, int ws) {
-      int bucket = (int) (epochSec / bucketSec);
-      if (head >= 0 && bucketIndex[head] == bucket) {
-        usageKb[head] = Math.max(usageKb[head], usage);
-        wsKb[head] = Math.max(wsKb[head], ws);
+      long bucket = epochSec / bucketSec;
+      int slots = usageKb.length;
+      if (headBucket >= 0 && bucket <= headBucket) {
+        if (bucket <= headBucket - size) {
+          return; // older than what the ring holds (the clock went back that far)
+        }
+        int i = slot(bucket);
+        if (usageKb[i] == EMPTY) {
+          usageKb[i] = usage;
+          wsKb[i] = ws;
+          total++;
+        } else {
+          usageKb[i] = Math.max(usageKb[i], usage);
+          wsKb[i] = Math.max(wsKb[i], ws);
+        }
         return;
       }
-      head = (head + 1) % bucketIndex.length;
-      bucketIndex[head] = bucket;
-      usageKb[head] = usage;
-      wsKb[head] = ws;
-      size = Math.min(size + 1, bucketIndex.length);
+      long gap = headBucket < 0 ? 1 : bucket - headBucket;
+      for (long b = bucket - Math.min(gap, slots) + 1; b < bucket; b++) {
+        usageKb[slot(b)] = EMPTY;
+        wsKb[slot(b)] = EMPTY;
+      }
+      int i = slot(bucket);
+      usageKb[i] = usage;
+      wsKb[i] = ws;
+      headBucket = bucket;
+      size = (int) Math.min((long) size + gap, slots);
       total++;
     }
 
     long oldestSec() {
-      if (size == 0) {
-        return Long.MAX_VALUE;
+      for (long b = headBucket - size + 1; headBucket >= 0 && b <= headBucket; b++) {
+        if (usageKb[slot(b)] != EMPTY) {
+          return b * bucketSec;
+        }
       }
-      int oldest = (head - size + 1 + bucketIndex.length) % bucketIndex.length;
-      return (long) bucketIndex[oldest] * bucketSec;
+      return Long.MAX_VALUE;
     }
 
     long lastUsageKb() {
-      return head < 0 ? 0 : usageKb[head];
+      return headBucket < 0 ? 0 : usageKb[slot(headBucket)];
     }
 
     void forEachWorkingSet(PointConsumer c) {
-      for (int i = size - 1; i >= 0; i--) {
-        int idx = (head - i + bucketIndex.length) % bucketIndex.length;
-        c.accept((long) bucketIndex[idx] * bucketSec, wsKb[idx]);
-      }
+      forEach(c, wsKb);
     }
 
     void forEach(PointConsumer c) {
-      for (int i = size - 1; i >= 0; i--) {
-        int idx = (head - i + bucketIndex.length) % bucketIndex.length;
-        c.accept((long) bucketIndex[idx] * bucketSec, usageKb[idx]);
+      forEach(c, usageKb);
+    }
+
+    private void forEach(PointConsumer c, int[] kb) {
+      for (long b = headBucket - size + 1; headBucket >= 0 && b <= headBucket; b++) {
+        int i = slot(b);
+        if (usageKb[i] != EMPTY) {
+          c.accept(b * bucketSec, kb[i]);
+        }
       }
     }
   }

@@ -3,11 +3,62 @@ package io.oomdoctor.agent.cgroup;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.oomdoctor.model.evidence.MemoryTrend;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class MemoryHistoryTest {
   private static final long T0 = 1_700_000_000L;
   private static final long MIB = 1 << 20;
+
+  @Test
+  void aTierHoldsTheLastBucketsOfTimeAndNothingForTheirGaps() {
+    MemoryHistory.Tier t = new MemoryHistory.Tier(10, 4);
+    List<long[]> points = new ArrayList<>();
+    t.add(T0, 100, 90);
+    t.add(T0 + 5, 120, 80); // the same bucket: its maximum
+    t.add(T0 + 30, 130, 100); // two buckets without a sample between
+    points(t, points);
+    assertThat(points).containsExactly(new long[] {T0, 120}, new long[] {T0 + 30, 130});
+    assertThat(t.oldestSec()).isEqualTo(T0);
+    t.add(T0 + 10, 110, 100); // a late sample of a bucket still held
+    points(t, points);
+    assertThat(points)
+        .containsExactly(
+            new long[] {T0, 120}, new long[] {T0 + 10, 110}, new long[] {T0 + 30, 130});
+    t.add(T0 + 40, 140, 100); // the ring's four buckets are now T0+10 .. T0+40
+    t.add(T0 - 10, 999, 999); // older than what the ring holds: dropped
+    points(t, points);
+    assertThat(points)
+        .containsExactly(
+            new long[] {T0 + 10, 110}, new long[] {T0 + 30, 130}, new long[] {T0 + 40, 140});
+    assertThat(t.lastUsageKb()).isEqualTo(140);
+    t.add(T0 + 1000, 150, 100); // an hour later: only the new sample
+    points(t, points);
+    assertThat(points).containsExactly(new long[] {T0 + 1000, 150});
+    assertThat(t.oldestSec()).isEqualTo(T0 + 1000);
+  }
+
+  private static void points(MemoryHistory.Tier t, List<long[]> out) {
+    out.clear();
+    t.forEach((sec, kb) -> out.add(new long[] {sec, kb}));
+  }
+
+  @Test
+  void aHistoryHoldsItsFixedRingsWhateverItsAge() {
+    // 78 hours of samples every 10 s: the rings hold what they were made with, nothing more.
+    MemoryHistory h = new MemoryHistory(10, T0, T0);
+    for (long s = 0; s < 78 * 3600; s += 10) {
+      h.add(T0 + s, 100 * MIB + (s % 600) * MIB, 90 * MIB);
+    }
+    long bytes =
+        8L * (MemoryHistory.RAW_SLOTS + MemoryHistory.MINUTE_SLOTS + MemoryHistory.TEN_MINUTE_SLOTS)
+            + 20L * MemoryHistory.FIGURE_SLOTS;
+    assertThat(bytes).isLessThan(11 * 1024);
+    MemoryTrend t = h.trend(T0 + 78 * 3600);
+    assertThat(t.samples).isEqualTo(78 * 360);
+    assertThat(t.series).isNotEmpty().hasSizeLessThanOrEqualTo(MemoryHistory.SERIES_POINTS);
+  }
 
   @Test
   void steadyLeakHasPositiveGrowthAndAGoodFit() {
