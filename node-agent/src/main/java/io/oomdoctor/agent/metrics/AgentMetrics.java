@@ -1,7 +1,6 @@
 package io.oomdoctor.agent.metrics;
 
 import java.time.Duration;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -328,7 +327,7 @@ public final class AgentMetrics {
       return "NaN";
     }
     return d == Math.rint(d) && Math.abs(d) < 1e15
-        ? String.format(Locale.ROOT, "%.1f", d)
+        ? (long) d + ".0" // not String.format: its number formats load the locale data
         : Double.toString(d);
   }
 
