@@ -63,12 +63,12 @@ public final class Facts {
   public Facts(OomKillSpec spec) {
     this.report = spec.report == null ? new OomReport() : spec.report;
     this.limitScope = spec.attribution == null ? null : spec.attribution.limitScope;
-    this.trend = spec.trend;
     Long limit = report.limitKb == null ? null : report.limitKb * 1024;
     if (limit == null && spec.pod != null && !"node".equals(limitScope)) {
       limit = spec.pod.containerLimitBytes;
     }
     this.limitBytes = limit;
+    this.trend = heldAtTheLimit(spec.trend, limit);
     this.containerLimitBytes = spec.pod == null ? null : spec.pod.containerLimitBytes;
     this.restartCount = spec.pod == null ? null : spec.pod.restartCount;
     this.usageBytes = report.usageKb == null ? null : report.usageKb * 1024;
@@ -171,6 +171,59 @@ public final class Facts {
       }
     }
     this.victimIsChild = child;
+  }
+
+  /** A sample this close to the limit is at it (the kernel keeps usage a page or so below). */
+  static final double AT_THE_LIMIT = 0.97;
+
+  /**
+   * The trend, or — when its last samples sit at the limit — the trend of its rise. The kernel
+   * holds a container at its limit while it reclaims what little it can (the program thrashing on
+   * its own code pages) before it kills, for seconds at times: those samples show the limit, not
+   * what the program asked for, and a straight rise followed by them fits a line badly. When at
+   * least 3 samples sit at the limit after at least 5 that rose with every step, the growth and its
+   * R² are those of the rise (up to the first sample at the limit), if that fits better. A rise
+   * with flat or falling steps (a collector's sawtooth, a steady load's bursts) is left as it is.
+   */
+  static MemoryTrend heldAtTheLimit(MemoryTrend t, Long limit) {
+    if (t == null || limit == null || t.series == null || t.fitR2 == null) {
+      return t;
+    }
+    List<long[]> points = new java.util.ArrayList<>();
+    for (List<Long> p : t.series) {
+      if (p != null && p.size() == 2 && p.get(0) != null && p.get(1) != null) {
+        points.add(new long[] {p.get(0), p.get(1)});
+      }
+    }
+    int first = points.size();
+    while (first > 0 && points.get(first - 1)[1] >= limit * AT_THE_LIMIT) {
+      first--;
+    }
+    int held = points.size() - first;
+    if (held < 3 || first < 5) {
+      return t;
+    }
+    List<long[]> rise = points.subList(0, first + 1);
+    for (int i = 1; i < rise.size(); i++) {
+      if (rise.get(i)[1] <= rise.get(i - 1)[1]) {
+        return t;
+      }
+    }
+    double[] fit = LineFit.of(rise);
+    if (fit[0] <= 0 || fit[1] <= t.fitR2) {
+      return t;
+    }
+    MemoryTrend r = new MemoryTrend();
+    r.peakBytes = t.peakBytes;
+    r.lastBytes = t.lastBytes;
+    r.samples = t.samples;
+    r.containerAgeSeconds = t.containerAgeSeconds;
+    r.secondsToPeak = t.secondsToPeak;
+    r.series = t.series;
+    r.growthBytesPerHour = Math.round(fit[0] * 3600);
+    r.fitR2 = Math.round(fit[1] * 1000) / 1000.0;
+    r.fitWindowSeconds = rise.get(rise.size() - 1)[0] - rise.get(0)[0];
+    return r;
   }
 
   /**

@@ -15,6 +15,7 @@ import io.oomdoctor.model.evidence.RuntimeCaps;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -352,6 +353,68 @@ public class DiagnoserTest {
             process(victim - 60, 31492, "python3", null),
             process(victim - 6, 4, "python3", null));
     assertThat(diagnoser.diagnose(e).cause()).isNotEqualTo(Cause.SharedLimit);
+  }
+
+  @Test
+  void aLeakTheKernelHeldAtTheLimitBeforeKillingIsStillALeak() throws IOException {
+    // A Node program keeping objects as fast as it can under 128Mi (two CI runs of the catalog):
+    // a straight rise for 7 s, then held at the limit, thrashing, for 7 s more before the kill.
+    long[][] run1 = {
+      {1796269816, 52039680}, {1796269817, 72060928}, {1796269818, 86908928},
+      {1796269819, 97468416}, {1796269820, 110329856}, {1796269821, 118554624},
+      {1796269822, 128462848}, {1796269823, 134201344}, {1796269824, 134176768},
+      {1796269825, 134189056}, {1796269826, 134184960}, {1796269827, 134205440},
+      {1796269828, 134148096}, {1796269829, 134205440}
+    };
+    long[][] run2 = { // with the start's first jump
+      {1796247074, 2084864}, {1796247075, 65028096}, {1796247076, 76386304},
+      {1796247077, 87318528}, {1796247078, 96210944}, {1796247079, 106844160},
+      {1796247080, 115118080}, {1796247081, 128077824}, {1796247082, 134144000},
+      {1796247083, 134164480}, {1796247084, 134201344}, {1796247085, 134160384},
+      {1796247086, 134176768}, {1796247087, 134119424}, {1796247088, 134094848}
+    };
+    // The demo's windows (seconds where a cluster's are minutes), as the catalog ran them.
+    Diagnoser fast = new Diagnoser(DiagnosisSettings.DEFAULT.withWindows(4, 3, 600));
+    for (long[][] run : List.of(run1, run2)) {
+      OomKillSpec e = loneLine(evidence("6.18-v1-cgroupfs-container-limit"), 128 * MI);
+      e.report.process = "node";
+      e.trend = series(run, 0.72);
+      assertThat(fast.diagnose(e).cause()).isEqualTo(Cause.MemoryLeak);
+    }
+    // A steady load whose requests need more for a moment (a CI run's Python): it rose in steps
+    // with flat samples between, then sat at the limit — not a rise of every step: left as it is.
+    long[][] steady = {
+      {1796269710, 64454656}, {1796269711, 71008256}, {1796269712, 71008256},
+      {1796269713, 70799360}, {1796269714, 70799360}, {1796269715, 70799360},
+      {1796269716, 71094272}, {1796269717, 83636224}, {1796269718, 94101504},
+      {1796269719, 94101504}, {1796269720, 94101504}, {1796269721, 94101504},
+      {1796269722, 96243712}, {1796269723, 100438016}, {1796269724, 100438016},
+      {1796269725, 100438016}, {1796269726, 100438016}, {1796269727, 100188160}
+    };
+    MemoryTrend t = series(steady, 0.7);
+    assertThat(Facts.heldAtTheLimit(t, 96 * MI)).isSameAs(t);
+    // Nor a rise that never reached the limit.
+    MemoryTrend rising = series(java.util.Arrays.copyOf(run1, 7), 0.9);
+    assertThat(Facts.heldAtTheLimit(rising, 128 * MI)).isSameAs(rising);
+  }
+
+  /** A trend of a young container with these samples and the agent's fit of them all. */
+  static MemoryTrend series(long[][] samples, double r2) {
+    MemoryTrend t = new MemoryTrend();
+    t.series = new ArrayList<>();
+    for (long[] p : samples) {
+      t.series.add(List.of(p[0], p[1]));
+    }
+    long span = samples[samples.length - 1][0] - samples[0][0];
+    t.containerAgeSeconds = span;
+    t.fitWindowSeconds = span;
+    t.samples = samples.length;
+    t.fitR2 = r2;
+    t.growthBytesPerHour = (samples[samples.length - 1][1] - samples[0][1]) * 3600 / span;
+    t.peakBytes = Arrays.stream(samples).mapToLong(p -> p[1]).max().getAsLong();
+    t.lastBytes = samples[samples.length - 1][1];
+    t.secondsToPeak = span / 2;
+    return t;
   }
 
   @Test

@@ -7,7 +7,7 @@ import java.util.List;
 /**
  * Bounded memory history of one cgroup, in three tiers of fixed-size ring buffers: every sample for
  * the last hour (at the default 10 s), one-minute maxima for six hours, ten-minute maxima for 78
- * hours (over three days). Values are kept in KiB as ints, so a container costs about 14 KiB
+ * hours (over three days). Values are kept in KiB as ints, so a container costs about 9.5 KiB
  * whatever its age.
  */
 public final class MemoryHistory {
@@ -293,11 +293,11 @@ public final class MemoryHistory {
     return out;
   }
 
-  /** A ring of buckets, each the maximum of the samples that fell into it. */
   /**
    * A ring of the last {@code slots} buckets of time (the bucket's maximum usage and working set),
    * addressed by the bucket's number: a bucket without a sample holds {@link #EMPTY}, so no slot
-   * spends memory on its time (two int arrays, 8 bytes a slot).
+   * spends memory on its time (two int arrays, 8 bytes a slot). The newest sample is always the
+   * head: when the clock steps back, the buckets stamped after the new sample are dropped.
    */
   static final class Tier {
     interface PointConsumer {
@@ -326,10 +326,23 @@ public final class MemoryHistory {
     void add(long epochSec, int usage, int ws) {
       long bucket = epochSec / bucketSec;
       int slots = usageKb.length;
-      if (headBucket >= 0 && bucket <= headBucket) {
-        if (bucket <= headBucket - size) {
-          return; // older than what the ring holds (the clock went back that far)
+      if (headBucket >= 0 && bucket < headBucket) {
+        // The clock stepped back: what was stamped after this sample was stamped by a clock
+        // ahead of time; the newest sample is the head.
+        long drop = headBucket - bucket;
+        if (drop >= size) {
+          headBucket = -1;
+          size = 0;
+        } else {
+          for (long b = bucket + 1; b <= headBucket; b++) {
+            usageKb[slot(b)] = EMPTY;
+            wsKb[slot(b)] = EMPTY;
+          }
+          headBucket = bucket;
+          size -= (int) drop;
         }
+      }
+      if (headBucket >= 0 && bucket == headBucket) {
         int i = slot(bucket);
         if (usageKb[i] == EMPTY) {
           usageKb[i] = usage;

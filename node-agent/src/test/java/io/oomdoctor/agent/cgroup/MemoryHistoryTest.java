@@ -21,18 +21,18 @@ class MemoryHistoryTest {
     points(t, points);
     assertThat(points).containsExactly(new long[] {T0, 120}, new long[] {T0 + 30, 130});
     assertThat(t.oldestSec()).isEqualTo(T0);
-    t.add(T0 + 10, 110, 100); // a late sample of a bucket still held
+    t.add(T0 + 10, 110, 100); // the clock stepped back 20 s: the newest sample is the head
     points(t, points);
-    assertThat(points)
-        .containsExactly(
-            new long[] {T0, 120}, new long[] {T0 + 10, 110}, new long[] {T0 + 30, 130});
+    assertThat(points).containsExactly(new long[] {T0, 120}, new long[] {T0 + 10, 110});
+    assertThat(t.lastUsageKb()).isEqualTo(110);
     t.add(T0 + 40, 140, 100); // the ring's four buckets are now T0+10 .. T0+40
-    t.add(T0 - 10, 999, 999); // older than what the ring holds: dropped
     points(t, points);
-    assertThat(points)
-        .containsExactly(
-            new long[] {T0 + 10, 110}, new long[] {T0 + 30, 130}, new long[] {T0 + 40, 140});
-    assertThat(t.lastUsageKb()).isEqualTo(140);
+    assertThat(points).containsExactly(new long[] {T0 + 10, 110}, new long[] {T0 + 40, 140});
+    assertThat(t.oldestSec()).isEqualTo(T0 + 10);
+    t.add(T0 - 10, 90, 80); // back further than the ring reaches: it starts again
+    points(t, points);
+    assertThat(points).containsExactly(new long[] {T0 - 10, 90});
+    assertThat(t.lastUsageKb()).isEqualTo(90);
     t.add(T0 + 1000, 150, 100); // an hour later: only the new sample
     points(t, points);
     assertThat(points).containsExactly(new long[] {T0 + 1000, 150});
