@@ -181,9 +181,10 @@ public final class Facts {
    * holds a container at its limit while it reclaims what little it can (the program thrashing on
    * its own code pages) before it kills, for seconds at times: those samples show the limit, not
    * what the program asked for, and a straight rise followed by them fits a line badly. When at
-   * least 3 samples sit at the limit after at least 5 that rose with every step, the growth and its
-   * R² are those of the rise (up to the first sample at the limit), if that fits better. A rise
-   * with flat or falling steps (a collector's sawtooth, a steady load's bursts) is left as it is.
+   * least 3 samples sit at the limit after at least 5 that rose with every step (the container's
+   * first sample, its start, aside), the growth and its R² are those of the rise (up to the first
+   * sample at the limit), if that fits better. A rise with flat or falling steps (a collector's
+   * sawtooth, a steady load's bursts) is left as it is.
    */
   static MemoryTrend heldAtTheLimit(MemoryTrend t, Long limit) {
     if (t == null || limit == null || t.series == null || t.fitR2 == null) {
@@ -200,10 +201,14 @@ public final class Facts {
       first--;
     }
     int held = points.size() - first;
-    if (held < 3 || first < 5) {
+    // The container's first sample is its start (an empty cgroup, a runtime loading), not its
+    // growth: left out when the samples go back to the start.
+    long span = points.isEmpty() ? 0 : points.get(points.size() - 1)[0] - points.get(0)[0];
+    int from = t.containerAgeSeconds != null && span >= t.containerAgeSeconds - 2 ? 1 : 0;
+    if (held < 3 || first + 1 - from < 5) {
       return t;
     }
-    List<long[]> rise = points.subList(0, first + 1);
+    List<long[]> rise = points.subList(from, first + 1);
     for (int i = 1; i < rise.size(); i++) {
       if (rise.get(i)[1] <= rise.get(i - 1)[1]) {
         return t;

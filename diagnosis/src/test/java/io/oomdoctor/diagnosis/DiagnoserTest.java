@@ -375,7 +375,15 @@ public class DiagnoserTest {
     };
     // The demo's windows (seconds where a cluster's are minutes), as the catalog ran them.
     Diagnoser fast = new Diagnoser(DiagnosisSettings.DEFAULT.withWindows(4, 3, 600));
-    for (long[][] run : List.of(run1, run2)) {
+    long[][] run3 = { // from an empty cgroup
+      {1796270449, 0}, {1796270450, 90046464}, {1796270451, 99708928},
+      {1796270452, 108687360}, {1796270453, 119791616}, {1796270454, 129368064},
+      {1796270455, 133177344}, {1796270456, 134090752}, {1796270457, 134164480},
+      {1796270458, 134184960}, {1796270459, 134176768}, {1796270460, 134205440},
+      {1796270461, 134172672}, {1796270462, 134180864}, {1796270463, 134201344},
+      {1796270464, 134205440}, {1796270465, 134205440}, {1796270466, 134041600}
+    };
+    for (long[][] run : List.of(run1, run2, run3)) {
       OomKillSpec e = loneLine(evidence("6.18-v1-cgroupfs-container-limit"), 128 * MI);
       e.report.process = "node";
       e.trend = series(run, 0.72);
