@@ -231,6 +231,8 @@ public final class Agent implements AutoCloseable {
         }
       } catch (IOException e) {
         LOG.error("Cannot read {}: {}; retrying in {} ms", config.kmsg(), e.toString(), backoff);
+      } catch (RuntimeException e) {
+        LOG.error("Reading {} failed; reopening in {} ms", config.kmsg(), backoff, e);
       } finally {
         readerRunning = false;
       }
@@ -250,6 +252,9 @@ public final class Agent implements AutoCloseable {
     handlingSinceNanos = System.nanoTime();
     try {
       handleRecord(r);
+    } catch (RuntimeException e) {
+      // A fault of ours on one record must not end the reader: every later kill would be missed.
+      LOG.error("Handling kernel record {} failed; reading on", r.seq(), e);
     } finally {
       handlingSinceNanos = 0;
     }
@@ -679,8 +684,11 @@ public final class Agent implements AutoCloseable {
     if (inReport >= 0) {
       candidate = Math.min(candidate, inReport - 1);
     }
-    if (!undelivered.isEmpty()) {
-      candidate = Math.min(candidate, undelivered.first() - 1);
+    // ceiling, not isEmpty() then first(): the exporter's thread removes delivered kills
+    // meanwhile, and first() of a set emptied in between throws.
+    Long oldest = undelivered.ceiling(Long.MIN_VALUE);
+    if (oldest != null) {
+      candidate = Math.min(candidate, oldest - 1);
     }
     if (candidate > safeSeq) {
       safeSeq = candidate;
