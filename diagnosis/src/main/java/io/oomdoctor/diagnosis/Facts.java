@@ -190,12 +190,7 @@ public final class Facts {
     if (t == null || limit == null || t.series == null || t.fitR2 == null) {
       return t;
     }
-    List<long[]> points = new java.util.ArrayList<>();
-    for (List<Long> p : t.series) {
-      if (p != null && p.size() == 2 && p.get(0) != null && p.get(1) != null) {
-        points.add(new long[] {p.get(0), p.get(1)});
-      }
-    }
+    List<long[]> points = Saturation.points(t.series);
     int first = points.size();
     while (first > 0 && points.get(first - 1)[1] >= limit * AT_THE_LIMIT) {
       first--;

@@ -45,13 +45,9 @@ public record Saturation(
     long end = t.series.get(t.series.size() - 1).get(0);
     double skip = t0 + (end - t0) / 10.0;
     List<long[]> pts = new ArrayList<>();
-    for (int i = 1; i < t.series.size(); i++) {
-      List<Long> p = t.series.get(i);
-      if (p == null || p.size() < 2 || p.get(0) == null || p.get(1) == null) {
-        continue;
-      }
-      if (p.get(0) >= skip && p.get(1) < limit * 0.95) {
-        pts.add(new long[] {p.get(0), p.get(1)});
+    for (long[] p : points(t.series.subList(1, t.series.size()))) {
+      if (p[0] >= skip && p[1] < limit * 0.95) {
+        pts.add(p);
       }
     }
     if (pts.size() < MIN_POINTS) {
@@ -200,5 +196,16 @@ public record Saturation(
     double slope = (n * sxy - sx * sy) / v;
     double icpt = (sy - slope * sx) / n;
     return residue(pts, x0, new double[] {icpt, slope, 0});
+  }
+
+  /** The well-formed {sec, bytes} samples of a trend's series, in order. */
+  static List<long[]> points(List<List<Long>> series) {
+    List<long[]> out = new ArrayList<>(series.size());
+    for (List<Long> p : series) {
+      if (p != null && p.size() >= 2 && p.get(0) != null && p.get(1) != null) {
+        out.add(new long[] {p.get(0), p.get(1)});
+      }
+    }
+    return out;
   }
 }

@@ -334,10 +334,7 @@ public final class MemoryHistory {
           headBucket = -1;
           size = 0;
         } else {
-          for (long b = bucket + 1; b <= headBucket; b++) {
-            usageKb[slot(b)] = EMPTY;
-            wsKb[slot(b)] = EMPTY;
-          }
+          clear(bucket + 1, headBucket);
           headBucket = bucket;
           size -= (int) drop;
         }
@@ -355,16 +352,21 @@ public final class MemoryHistory {
         return;
       }
       long gap = headBucket < 0 ? 1 : bucket - headBucket;
-      for (long b = bucket - Math.min(gap, slots) + 1; b < bucket; b++) {
-        usageKb[slot(b)] = EMPTY;
-        wsKb[slot(b)] = EMPTY;
-      }
+      clear(bucket - Math.min(gap, slots) + 1, bucket - 1);
       int i = slot(bucket);
       usageKb[i] = usage;
       wsKb[i] = ws;
       headBucket = bucket;
       size = (int) Math.min((long) size + gap, slots);
       total++;
+    }
+
+    /** Marks the buckets from {@code from} to {@code to} (both included) as without a sample. */
+    private void clear(long from, long to) {
+      for (long b = from; b <= to; b++) {
+        usageKb[slot(b)] = EMPTY;
+        wsKb[slot(b)] = EMPTY;
+      }
     }
 
     long oldestSec() {
